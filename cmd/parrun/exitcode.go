@@ -1,0 +1,64 @@
+package main
+
+import (
+	"errors"
+	"syscall"
+
+	"github.com/parrun/parrun/internal/report"
+)
+
+// exitCode is parrun's process exit status (SPEC §6).
+type exitCode int
+
+const (
+	exitOK exitCode = 0
+	// 1–100: that many jobs failed.
+	exitManyFailed exitCode = 101 // more than 100 jobs failed
+	exitInterrupt  exitCode = 130 // SIGINT
+	exitBrokenPipe exitCode = 141 // stdout closed by its reader (SIGPIPE)
+	exitTerminated exitCode = 143 // SIGTERM
+	exitError      exitCode = 255 // usage or internal error
+)
+
+// failedCode maps a count of failed jobs to the exit status.
+func failedCode(failed int) exitCode {
+	switch {
+	case failed <= 0:
+		return exitOK
+	case failed > 100:
+		return exitManyFailed
+	default:
+		return exitCode(failed)
+	}
+}
+
+// A FlagError is a usage error: a bad flag, value, file or regex. It maps to
+// exit 255 and is reported before any job starts.
+type FlagError struct{ Err error }
+
+func (e *FlagError) Error() string { return e.Err.Error() }
+func (e *FlagError) Unwrap() error { return e.Err }
+
+// interrupted is the cancellation cause when parrun gets SIGINT or SIGTERM;
+// it passes the signal on to the jobs (exec.Signaler).
+type interrupted struct{ sig syscall.Signal }
+
+func (i interrupted) Error() string           { return "interrupted by " + i.sig.String() }
+func (i interrupted) Signal() syscall.Signal { return i.sig }
+
+// codeFor maps the outcome of a run to the exit status, in one place.
+func codeFor(err error, failed int, cause error) exitCode {
+	var in interrupted
+	switch {
+	case errors.As(cause, &in):
+		if in.sig == syscall.SIGINT {
+			return exitInterrupt
+		}
+		return exitTerminated
+	case err != nil && errors.Is(err, syscall.EPIPE) && errors.Is(err, report.ErrOutput):
+		return exitBrokenPipe
+	case err != nil:
+		return exitError
+	}
+	return failedCode(failed)
+}

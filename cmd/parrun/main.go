@@ -1,0 +1,7 @@
+// Command parrun runs a list of jobs in parallel and gathers their results.
+// See README.md and SPEC.md.
+package main
+
+import "os"
+
+func main() { os.Exit(Main()) }

@@ -1,0 +1,387 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"regexp"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/parrun/parrun/internal/exec"
+	"github.com/parrun/parrun/internal/input"
+	"github.com/parrun/parrun/internal/job"
+	"github.com/parrun/parrun/internal/report"
+	"github.com/parrun/parrun/internal/sched"
+)
+
+// Options are parrun's flags and arguments as typed, before validation.
+type Options struct {
+	Workers     string
+	Mode        string
+	Concurrency int
+	ArgFiles    []string
+	Null        bool
+	Delimiter   string
+	Colsep      string
+	MaxArgs     int
+	JSONL       bool
+	NoShell     bool
+	Shell       string
+	Group       bool
+	KeepOrder   bool
+	LineBuffer  bool
+	Ungroup     bool
+	Tag         bool
+	BufferSize  string
+	DryRun      bool
+	Verbose     bool
+	QueueSize   int
+	Delay       string
+	Timeout     string
+	KillAfter   string
+
+	// Args are the positional arguments: the template and ::: groups.
+	Args []string
+}
+
+// config is the validated form of Options: what the packages below need.
+type config struct {
+	mode   string
+	input  input.Config
+	sched  sched.Options
+	report report.Options
+	// concurrency is coroutine mode's limit on jobs in flight.
+	concurrency int
+}
+
+// usageErr returns a FlagError.
+func usageErr(format string, a ...any) error {
+	return &FlagError{Err: fmt.Errorf(format, a...)}
+}
+
+// validate checks every option in one place and builds the run's
+// configuration. Every error is a *FlagError naming the flag or file.
+func (o *Options) validate(cores int) (*config, error) {
+	c := &config{mode: o.Mode}
+	var err error
+	if c.sched.Workers, err = parseWorkers(o.Workers, cores); err != nil {
+		return nil, &FlagError{Err: fmt.Errorf("-j %s: %w", o.Workers, err)}
+	}
+	switch o.Mode {
+	case sched.ModeThread, sched.ModeCoroutine:
+	case sched.ModeProcess:
+		return nil, usageErr("--mode process: not available in this build yet")
+	default:
+		return nil, usageErr("--mode %q: want thread, process or coroutine", o.Mode)
+	}
+	if o.Concurrency < 1 {
+		return nil, usageErr("--concurrency %d: must be at least 1", o.Concurrency)
+	}
+	c.concurrency = o.Concurrency
+
+	// Input.
+	words, sources, err := splitArgs(o.Args)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range o.ArgFiles {
+		sources = append([]input.Source{{File: f, IsFile: true}}, sources...)
+	}
+	// -a files come first, in the order given.
+	if n := len(o.ArgFiles); n > 1 {
+		for i, j := 0, n-1; i < j; i, j = i+1, j-1 {
+			sources[i], sources[j] = sources[j], sources[i]
+		}
+	}
+	for _, s := range sources {
+		if s.IsFile && s.File != "-" {
+			f, err := os.Open(s.File)
+			if err != nil {
+				return nil, usageErr("cannot read input file: %w", err)
+			}
+			f.Close()
+		}
+	}
+	delim := "\n"
+	if o.Delimiter != "" {
+		if delim, err = unescape(o.Delimiter); err != nil {
+			return nil, usageErr("-d %q: %w", o.Delimiter, err)
+		}
+		if delim == "" {
+			return nil, usageErr("-d %q: empty delimiter", o.Delimiter)
+		}
+	}
+	if o.Null {
+		if o.Delimiter != "" {
+			return nil, usageErr("-0 and -d both set the delimiter: use one")
+		}
+		delim = "\x00"
+	}
+	var colsep *regexp.Regexp
+	if o.Colsep != "" {
+		if colsep, err = regexp.Compile(o.Colsep); err != nil {
+			return nil, usageErr("--colsep: bad regex %q: %w", o.Colsep, unwrapAll(err))
+		}
+	}
+	if o.MaxArgs < 1 {
+		return nil, usageErr("-n %d: must be at least 1", o.MaxArgs)
+	}
+	if o.Shell == "" {
+		return nil, usageErr("--shell: empty path")
+	}
+	if len(words) == 0 && o.NoShell {
+		return nil, usageErr("--no-shell needs a command template")
+	}
+	c.input = input.Config{
+		Sources:  sources,
+		Delim:    delim,
+		Colsep:   colsep,
+		MaxArgs:  o.MaxArgs,
+		JSONL:    o.JSONL,
+		Template: len(words) > 0,
+		Shell:    o.Shell,
+	}
+	if o.JSONL && (len(sources) > 1 || o.MaxArgs > 1 || colsep != nil) {
+		return nil, usageErr("--jsonl reads one input source, one object per job: it does not combine with several sources, -n or --colsep")
+	}
+	if len(sources) > 0 && sources[0].Link {
+		return nil, usageErr(":::+ needs an input source before it to link to")
+	}
+	if len(words) > 0 {
+		c.sched.Template = job.Parse(words, o.Shell, o.NoShell)
+	}
+
+	// Scheduling.
+	c.sched.QueueSize = o.QueueSize
+	if o.QueueSize < -1 {
+		return nil, usageErr("--queue-size %d: must be 0 or more", o.QueueSize)
+	}
+	if c.sched.Delay, err = flagDuration("--delay", o.Delay); err != nil {
+		return nil, err
+	}
+	if c.sched.Timeout, err = flagDuration("--timeout", o.Timeout); err != nil {
+		return nil, err
+	}
+	killAfter := exec.DefaultKillAfter
+	if o.KillAfter != "" {
+		if killAfter, err = flagDuration("--kill-after", o.KillAfter); err != nil {
+			return nil, err
+		}
+	}
+	c.sched.Terminate = []exec.Step{{Signal: 15, Wait: killAfter}}
+	c.sched.KeepOrder = o.KeepOrder
+	c.sched.DryRun = o.DryRun
+
+	// Output.
+	n := 0
+	for _, b := range []bool{o.Group, o.LineBuffer, o.Ungroup} {
+		if b {
+			n++
+		}
+	}
+	if n > 1 {
+		return nil, usageErr("--group, --line-buffer and --ungroup exclude each other: use one")
+	}
+	c.report = report.Options{Tag: o.Tag, DryRun: o.DryRun, Verbose: o.Verbose, TmpDir: os.TempDir()}
+	switch {
+	case o.KeepOrder:
+		// Output in input order needs whole jobs: -k groups (README).
+		c.report.Mode = report.Group
+	case o.LineBuffer:
+		c.report.Mode = report.LineBuffer
+	case o.Ungroup:
+		c.report.Mode = report.Ungroup
+	}
+	size, err := parseSize(o.BufferSize)
+	if err != nil {
+		return nil, usageErr("--buffer-size %q: %w", o.BufferSize, err)
+	}
+	c.report.BufferSize = size
+	return c, nil
+}
+
+// unwrapAll strips regexp's error wrapper down to its message.
+func unwrapAll(err error) error {
+	for {
+		u := errors.Unwrap(err)
+		if u == nil {
+			return err
+		}
+		err = u
+	}
+}
+
+func flagDuration(flag, s string) (time.Duration, error) {
+	if s == "" {
+		return 0, nil
+	}
+	d, err := job.ParseDuration(s)
+	if err != nil {
+		return 0, usageErr("%s: %w", flag, err)
+	}
+	return d, nil
+}
+
+// splitArgs splits the positional arguments into the template words and
+// the ::: / :::+ / :::: / ::::+ input sources.
+func splitArgs(args []string) (words []string, sources []input.Source, err error) {
+	i := 0
+	for i < len(args) && !isSep(args[i]) {
+		i++
+	}
+	words = args[:i]
+	for i < len(args) {
+		sep := args[i]
+		i++
+		start := i
+		for i < len(args) && !isSep(args[i]) {
+			i++
+		}
+		vals := args[start:i]
+		link := strings.HasSuffix(sep, "+")
+		if strings.HasPrefix(sep, "::::") {
+			if len(vals) == 0 {
+				return nil, nil, usageErr("%s needs at least one file", sep)
+			}
+			for k, f := range vals {
+				sources = append(sources, input.Source{File: f, IsFile: true, Link: link && k == 0})
+			}
+			continue
+		}
+		sources = append(sources, input.Source{Values: vals, Link: link})
+	}
+	return words, sources, nil
+}
+
+func isSep(s string) bool {
+	return s == ":::" || s == ":::+" || s == "::::" || s == "::::+"
+}
+
+// parseWorkers parses -j: N, N% of the cores, +N and -N relative to the
+// cores. 0 means as many as possible, which parrun caps at 1024.
+func parseWorkers(s string, cores int) (int, error) {
+	if s == "" {
+		return cores, nil
+	}
+	var n int
+	var err error
+	switch {
+	case strings.HasSuffix(s, "%"):
+		var p float64
+		p, err = strconv.ParseFloat(strings.TrimSuffix(s, "%"), 64)
+		if err != nil || p <= 0 {
+			return 0, errors.New("want a positive percentage of the cores")
+		}
+		n = int(float64(cores) * p / 100)
+	case strings.HasPrefix(s, "+"), strings.HasPrefix(s, "-"):
+		var d int
+		d, err = strconv.Atoi(s)
+		if err != nil {
+			return 0, errors.New("want +N or -N cores")
+		}
+		n = cores + d
+	default:
+		n, err = strconv.Atoi(s)
+		if err != nil || n < 0 {
+			return 0, errors.New("want N, N%, +N or -N")
+		}
+		if n == 0 {
+			return maxWorkers, nil
+		}
+	}
+	if n > maxWorkers {
+		return 0, fmt.Errorf("%d workers: at most %d", n, maxWorkers)
+	}
+	return max(n, 1), nil
+}
+
+// maxWorkers bounds -j: beyond it, a fixed pool is the wrong tool and
+// --mode coroutine is the right one.
+const maxWorkers = 1 << 16
+
+// parseSize parses a byte count with an optional K, M or G suffix (powers
+// of 1024).
+func parseSize(s string) (int, error) {
+	if s == "" {
+		return exec.DefaultBufferSize, nil
+	}
+	mult := 1
+	switch strings.ToUpper(s[len(s)-1:]) {
+	case "K":
+		mult = 1 << 10
+	case "M":
+		mult = 1 << 20
+	case "G":
+		mult = 1 << 30
+	}
+	if mult > 1 {
+		s = s[:len(s)-1]
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 || n > (1<<40)/mult {
+		return 0, errors.New("want a size such as 65536, 64K or 1M")
+	}
+	return n * mult, nil
+}
+
+// unescape interprets C escapes in a -d delimiter: \n \t \r \0 \\ \a \b \f
+// \v, \xHH and \NNN (octal).
+func unescape(s string) (string, error) {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c != '\\' || i+1 == len(s) {
+			b.WriteByte(c)
+			continue
+		}
+		i++
+		switch s[i] {
+		case 'n':
+			b.WriteByte('\n')
+		case 't':
+			b.WriteByte('\t')
+		case 'r':
+			b.WriteByte('\r')
+		case 'a':
+			b.WriteByte('\a')
+		case 'b':
+			b.WriteByte('\b')
+		case 'f':
+			b.WriteByte('\f')
+		case 'v':
+			b.WriteByte('\v')
+		case '\\':
+			b.WriteByte('\\')
+		case 'x':
+			if i+3 > len(s) {
+				return "", errors.New(`\x needs two hex digits`)
+			}
+			v, err := strconv.ParseUint(s[i+1:i+3], 16, 8)
+			if err != nil {
+				return "", errors.New(`\x needs two hex digits`)
+			}
+			b.WriteByte(byte(v))
+			i += 2
+		case '0', '1', '2', '3', '4', '5', '6', '7':
+			j := i
+			for j < len(s) && j < i+3 && s[j] >= '0' && s[j] <= '7' {
+				j++
+			}
+			v, _ := strconv.ParseUint(s[i:j], 8, 16)
+			if v > 255 {
+				return "", fmt.Errorf(`\%s is not a byte`, s[i:j])
+			}
+			b.WriteByte(byte(v))
+			i = j - 1
+		default:
+			return "", fmt.Errorf(`unknown escape \%c`, s[i])
+		}
+	}
+	return b.String(), nil
+}
+
+// defaultWorkers is the usable CPU count (cgroup-aware in Go ≥ 1.25).
+func defaultWorkers() int { return runtime.GOMAXPROCS(0) }

@@ -1,0 +1,185 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/parrun/parrun/internal/input"
+	"github.com/parrun/parrun/internal/report"
+	"github.com/parrun/parrun/internal/sched"
+)
+
+// version is parrun's version, set at build time with -ldflags.
+var version = "0.1.0-dev"
+
+// Main runs parrun with the process's arguments and streams and returns its
+// exit status. It is the only place that knows about the process: main and
+// the test scripts call it.
+func Main() int {
+	return int(run(context.Background(), os.Args[1:], System()))
+}
+
+// run parses args, runs the jobs, and maps the outcome to an exit status.
+// Every error reaches the user as exactly one line on stderr.
+func run(ctx context.Context, args []string, ios *IOStreams) exitCode {
+	var code exitCode
+	cmd := newRootCmd(ios, func(o *Options) error {
+		var err error
+		code, err = execute(ctx, o, ios)
+		return err
+	})
+	cmd.SetArgs(args)
+	cmd.SetIn(ios.In)
+	cmd.SetOut(ios.Out)
+	cmd.SetErr(ios.ErrOut)
+	if err := cmd.ExecuteContext(ctx); err != nil {
+		fmt.Fprintf(ios.ErrOut, "parrun: %s\n", oneLine(err.Error()))
+		if code == exitOK {
+			code = exitError
+		}
+	}
+	return code
+}
+
+func oneLine(s string) string {
+	return strings.ReplaceAll(strings.TrimSpace(s), "\n", "; ")
+}
+
+// newRootCmd builds the root command. runF is what a valid invocation does;
+// tests of flag parsing pass their own.
+func newRootCmd(ios *IOStreams, runF func(*Options) error) *cobra.Command {
+	o := &Options{}
+	cmd := &cobra.Command{
+		Use:   "parrun [flags] [--] [COMMAND [ARG...]] [::: VALUES...]... [:::: FILES...]...",
+		Short: "Run jobs in parallel and gather their results",
+		Long: `parrun runs one job per input record (lines on stdin, ::: arguments,
+:::: files or JSON Lines) with a limited number at once, and gathers
+their output and exit status.`,
+		Example: `  find . -name '*.log' | parrun gzip             # like xargs -P$(nproc) -n1
+  parrun convert {} {.}.png ::: *.jpg           # one job per argument
+  parrun -k echo {1}-{2} ::: a b ::: 1 2        # cartesian product, in order`,
+		Version:               version,
+		SilenceUsage:          true,
+		SilenceErrors:         true,
+		DisableFlagsInUseLine: true,
+		Args:                  cobra.ArbitraryArgs,
+		RunE: func(c *cobra.Command, args []string) error {
+			o.Args = args
+			return runF(o)
+		},
+	}
+	cmd.SetVersionTemplate("parrun {{.Version}}\n")
+	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
+		return &FlagError{Err: err}
+	})
+	f := cmd.Flags()
+	// The first positional argument starts the command: flags after it
+	// belong to the command, not to parrun (as xargs and GNU parallel).
+	f.SetInterspersed(false)
+	f.SortFlags = false
+
+	f.StringVarP(&o.Workers, "workers", "j", "", "jobs at once: N, N% of cores, +N, -N (default: usable cores)")
+	f.StringVar(&o.Workers, "jobs", "", "alias of --workers")
+	f.StringVarP(&o.Mode, "mode", "m", sched.ModeThread, "how jobs run: thread, process or coroutine")
+	f.IntVar(&o.Concurrency, "concurrency", sched.DefaultConcurrency, "coroutine mode: jobs in flight")
+	f.StringArrayVarP(&o.ArgFiles, "arg-file", "a", nil, "read input records from `FILE` (repeatable: product)")
+	f.BoolVarP(&o.Null, "null", "0", false, "records are separated by NUL (find -print0)")
+	f.StringVarP(&o.Delimiter, "delimiter", "d", "", "records are separated by `STR` (C escapes allowed)")
+	f.StringVar(&o.Colsep, "colsep", "", "split each record into columns {1}, {2}… at `REGEX`")
+	f.IntVarP(&o.MaxArgs, "max-args", "n", 1, "put `N` records into each job")
+	f.BoolVar(&o.JSONL, "jsonl", false, "each input line is a JSON object describing one job")
+	f.BoolVar(&o.NoShell, "no-shell", false, "run the template as argv, without a shell")
+	f.StringVar(&o.Shell, "shell", "/bin/sh", "the shell that runs commands")
+	f.BoolVar(&o.Group, "group", false, "write each job's output whole when it ends (default)")
+	f.BoolVarP(&o.KeepOrder, "keep-order", "k", false, "write output in input order")
+	f.BoolVar(&o.LineBuffer, "line-buffer", false, "write whole lines as jobs print them")
+	f.BoolVarP(&o.Ungroup, "ungroup", "u", false, "pass output through as it comes")
+	f.BoolVar(&o.Tag, "tag", false, "prefix output lines with the job's arguments and a TAB")
+	f.StringVar(&o.BufferSize, "buffer-size", "1M", "output kept in memory per job before spilling to $TMPDIR")
+	f.BoolVar(&o.DryRun, "dry-run", false, "print the commands, run none")
+	f.BoolVarP(&o.Verbose, "verbose", "v", false, "print each command on stderr as it starts")
+	f.IntVar(&o.QueueSize, "queue-size", -1, "jobs read ahead (default 4×workers; 0 = all input first)")
+	f.StringVar(&o.Delay, "delay", "", "pause between job starts (1.5s, 200ms or seconds)")
+	f.StringVar(&o.Timeout, "timeout", "", "stop a job after this long")
+	f.StringVar(&o.KillAfter, "kill-after", "2s", "time between SIGTERM and SIGKILL")
+	return cmd
+}
+
+// execute validates the options and runs the jobs.
+func execute(ctx context.Context, o *Options, ios *IOStreams) (exitCode, error) {
+	cfg, err := o.validate(defaultWorkers())
+	if err != nil {
+		return exitError, err
+	}
+	cfg.input.Stdin = ios.In
+	src, err := input.Open(cfg.input)
+	if err != nil {
+		return exitError, &FlagError{Err: err}
+	}
+	defer src.Close()
+
+	// Signals: the first SIGINT/SIGTERM stops starting jobs and passes the
+	// signal to running ones; a second kills them at once (SPEC §6). SIGPIPE
+	// is caught so that a closed stdout is a write error parrun handles
+	// (stop, kill jobs, exit) rather than an instant death that would leave
+	// jobs running; jobs still get the default SIGPIPE behaviour.
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	kill := make(chan struct{})
+	sigc := make(chan os.Signal, 2)
+	signal.Notify(sigc, syscall.SIGINT, syscall.SIGTERM, syscall.SIGPIPE)
+	sigDone := make(chan struct{})
+	go func() {
+		defer close(sigDone)
+		n := 0
+		for s := range sigc {
+			sig := s.(syscall.Signal)
+			if sig == syscall.SIGPIPE {
+				continue
+			}
+			n++
+			if n == 1 {
+				cancel(interrupted{sig: sig})
+			} else if n == 2 {
+				close(kill)
+			}
+		}
+	}()
+	defer func() {
+		signal.Stop(sigc)
+		close(sigc)
+		<-sigDone
+	}()
+
+	cfg.sched.Env = os.Environ()
+	cfg.sched.Kill = kill
+	rep := report.New(cfg.report, ios.Out, ios.ErrOut)
+	var tr sched.Transport = &sched.Local{Terminate: cfg.sched.Terminate, Kill: kill}
+	stats, runErr := sched.Run(ctx, cfg.sched, src, tr, rep)
+	closeErr := rep.Close()
+	if runErr == nil {
+		runErr = closeErr
+	}
+	cause := context.Cause(ctx)
+	code := codeFor(runErr, stats.Failed, cause)
+	if code == exitBrokenPipe {
+		return code, nil // the reader went away: nothing to say to it
+	}
+	if runErr != nil {
+		return code, runErr
+	}
+	if errors.Is(cause, context.Canceled) {
+		cause = nil
+	}
+	return code, nil
+}
+
+var _ io.Writer = (*os.File)(nil)

@@ -1,0 +1,444 @@
+// Package exec runs one job as one process group and returns its result:
+// spawn, standard input, output capture into bounded buffers that spill to
+// $TMPDIR, the termination sequence, and the exit code, signal and rusage.
+// It knows nothing of modes, queues or workers, and it is the only package
+// that starts job processes.
+package exec
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	osexec "os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Tuning knobs, in one place.
+const (
+	// DefaultBufferSize is how much of one output stream of one job stays in
+	// memory before it spills to a temporary file (--buffer-size).
+	DefaultBufferSize = 1 << 20
+	// DefaultKillAfter is the time between the first signal to a job's
+	// process group and SIGKILL (--kill-after).
+	DefaultKillAfter = 2 * time.Second
+)
+
+// Exit codes of jobs that could not be started, as a POSIX shell reports
+// them, so that the direct-exec path looks exactly like the shell path.
+const (
+	ExitNotFound      = 127
+	ExitNotExecutable = 126
+)
+
+// ErrTimedOut is the cancellation cause of a job that ran past its time-out.
+var ErrTimedOut = errors.New("timed out")
+
+// A Step is one step of a termination sequence: send Signal to the job's
+// process group, then wait up to Wait for it to exit.
+type Step struct {
+	Signal syscall.Signal
+	Wait   time.Duration
+}
+
+// Signaler is implemented by cancellation causes that say which signal the
+// job's process group should get first (an interrupt of parrun passes its
+// own signal on: SPEC §6).
+type Signaler interface {
+	Signal() syscall.Signal
+}
+
+// Spec describes one job to run.
+type Spec struct {
+	// Argv is the program and its arguments; a program without a slash is
+	// looked up in PATH (of Env when it sets PATH).
+	Argv []string
+	// Env is the whole environment; nil inherits parrun's.
+	Env []string
+	// Dir is the working directory; "" inherits parrun's.
+	Dir string
+	// Stdin is the job's standard input; nil is /dev/null.
+	Stdin io.Reader
+	// Stdout and Stderr receive the job's output. An *os.File is handed to
+	// the job as it is; any other writer is fed from a pipe as the job
+	// writes. nil discards.
+	Stdout, Stderr io.Writer
+	// Timeout, when positive, cancels the job after that long with cause
+	// ErrTimedOut.
+	Timeout time.Duration
+	// Terminate is the sequence run when the context is done; after its
+	// last step, the group gets SIGKILL. Empty means SIGTERM, then
+	// DefaultKillAfter. A Signaler cause replaces the first step's signal.
+	Terminate []Step
+	// Kill, when closed, cuts the termination sequence short: SIGKILL now
+	// (a second Ctrl-C).
+	Kill <-chan struct{}
+}
+
+// Result is what became of one job.
+type Result struct {
+	// ExitCode is the job's exit status; 128+n when killed by signal n, 127
+	// when the program was not found, 126 when it could not be executed,
+	// -1 when it never ran for another reason (see Err).
+	ExitCode int
+	// Signal is the signal that killed the job, or 0.
+	Signal syscall.Signal
+	// TimedOut reports that the job was stopped by its time-out.
+	TimedOut bool
+	// Start and Duration time the job's run.
+	Start    time.Time
+	Duration time.Duration
+	// User and System are the CPU time of the job's process.
+	User, System time.Duration
+	// Err says why the job failed to run, or why its output is incomplete
+	// (an I/O error writing it). nil for a job that ran, whatever its exit.
+	Err error
+}
+
+// Failed reports whether the job counts as failed.
+func (r *Result) Failed() bool {
+	return r.ExitCode != 0 || r.Err != nil || r.TimedOut
+}
+
+// SignalName returns the signal's short name ("KILL"), or "".
+func SignalName(s syscall.Signal) string {
+	if s == 0 {
+		return ""
+	}
+	if n := unix.SignalName(s); n != "" {
+		return strings.TrimPrefix(n, "SIG")
+	}
+	return fmt.Sprint(int(s))
+}
+
+// A Runner runs jobs. Its zero value is ready to use and it is safe for
+// concurrent use: it only caches program look-ups and /dev/null.
+type Runner struct {
+	paths   sync.Map // PATH + "\x00" + name → resolved path
+	devnull func() (*os.File, error)
+	once    sync.Once
+}
+
+func (r *Runner) nullFile() (*os.File, error) {
+	r.once.Do(func() {
+		r.devnull = sync.OnceValues(func() (*os.File, error) { return os.Open(os.DevNull) })
+	})
+	return r.devnull()
+}
+
+// lookPath resolves a program name in path, with a cache: the stat calls of
+// a PATH search cost as much as a short job's fork.
+func (r *Runner) lookPath(name, path string) (string, error) {
+	if strings.Contains(name, "/") {
+		return name, nil
+	}
+	key := path + "\x00" + name
+	if p, ok := r.paths.Load(key); ok {
+		return p.(string), nil
+	}
+	for _, d := range filepath.SplitList(path) {
+		if d == "" {
+			d = "."
+		}
+		p := filepath.Join(d, name)
+		if fi, err := os.Stat(p); err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0 {
+			if !filepath.IsAbs(p) {
+				// A relative PATH entry: do not cache, the directory is
+				// relative to each job's own.
+				return p, nil
+			}
+			r.paths.Store(key, p)
+			return p, nil
+		}
+	}
+	return "", osexec.ErrNotFound
+}
+
+func envPath(env []string) string {
+	if env == nil {
+		return os.Getenv("PATH")
+	}
+	for i := len(env) - 1; i >= 0; i-- {
+		if v, ok := strings.CutPrefix(env[i], "PATH="); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+// Run runs one job to completion and returns its result. It returns only
+// after the job's process has been reaped and every goroutine it started has
+// exited. When ctx is done, or the time-out passes, the job's process group
+// gets the termination sequence. Run never panics on a bad Spec: a job that
+// cannot start is a Result with ExitCode 127, 126 or -1 and an Err.
+func (r *Runner) Run(ctx context.Context, s *Spec) *Result {
+	res := &Result{ExitCode: -1, Start: time.Now()}
+	if len(s.Argv) == 0 {
+		res.Err = errors.New("exec: empty command")
+		return res
+	}
+	if s.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, s.Timeout, ErrTimedOut)
+		defer cancel()
+	}
+	path, err := r.lookPath(s.Argv[0], envPath(s.Env))
+	if err != nil {
+		res.ExitCode = ExitNotFound
+		fmt.Fprintf(writerOrDiscard(s.Stderr), "parrun: %s: command not found\n", s.Argv[0])
+		res.Duration = time.Since(res.Start)
+		return res
+	}
+	cmd := &osexec.Cmd{
+		Path:        path,
+		Args:        s.Argv,
+		Env:         s.Env,
+		Dir:         s.Dir,
+		SysProcAttr: &syscall.SysProcAttr{Setpgid: true},
+	}
+	if s.Stdin != nil {
+		cmd.Stdin = s.Stdin
+	} else if null, err := r.nullFile(); err == nil {
+		cmd.Stdin = null
+	}
+
+	// Output: an *os.File goes to the job as it is; anything else is fed
+	// from a pipe by a goroutine this function owns.
+	var copiers sync.WaitGroup
+	var pipes []*os.File // read ends, closed after the copies
+	var copyErrs [2]error
+	for i, w := range []io.Writer{s.Stdout, s.Stderr} {
+		var target *io.Writer = &cmd.Stdout
+		if i == 1 {
+			target = &cmd.Stderr
+		}
+		if w == nil {
+			continue // os/exec hands the job /dev/null
+		}
+		if f, ok := w.(*os.File); ok {
+			*target = f
+			continue
+		}
+		pr, pw, err := os.Pipe()
+		if err != nil {
+			closeAll(pipes)
+			res.Err = fmt.Errorf("exec: creating output pipe: %w", err)
+			return res
+		}
+		*target = pw
+		pipes = append(pipes, pr, pw)
+	}
+	res.Start = time.Now()
+	err = cmd.Start()
+	// The write ends belong to the child now.
+	for i := 1; i < len(pipes); i += 2 {
+		pipes[i].Close()
+	}
+	if err != nil {
+		for i := 0; i < len(pipes); i += 2 {
+			pipes[i].Close()
+		}
+		res.Duration = time.Since(res.Start)
+		startFailed(res, s, err)
+		return res
+	}
+	ri := 0
+	for i, w := range []io.Writer{s.Stdout, s.Stderr} {
+		if w == nil {
+			continue
+		}
+		if _, ok := w.(*os.File); ok {
+			continue
+		}
+		pr := pipes[ri]
+		ri += 2
+		copiers.Add(1)
+		go func() {
+			defer copiers.Done()
+			_, copyErrs[i] = io.Copy(w, pr)
+			if copyErrs[i] != nil {
+				// Keep draining so the job is not blocked on a full pipe;
+				// the error is reported with its result.
+				io.Copy(io.Discard, pr)
+			}
+		}()
+	}
+
+	// The watcher runs the termination sequence when ctx is done, and
+	// closes the pipes if the group is still holding them after SIGKILL
+	// (a process that left the group with setsid).
+	exited := make(chan struct{})
+	var watcher sync.WaitGroup
+	if ctx.Done() != nil {
+		watcher.Add(1)
+		go func() {
+			defer watcher.Done()
+			select {
+			case <-exited:
+				return
+			case <-ctx.Done():
+			}
+			terminate(ctx, cmd.Process.Pid, s, exited)
+			// SIGKILL reached every process of the group; only a process
+			// outside it can still hold the pipes. Give it a moment, then
+			// stop reading.
+			t := time.NewTimer(pipeGrace)
+			defer t.Stop()
+			select {
+			case <-exited:
+			case <-t.C:
+				for i := 0; i < len(pipes); i += 2 {
+					pipes[i].Close()
+				}
+			}
+		}()
+	}
+	copiers.Wait()
+	werr := cmd.Wait()
+	res.Duration = time.Since(res.Start)
+	close(exited)
+	watcher.Wait()
+	for i := 0; i < len(pipes); i += 2 {
+		pipes[i].Close()
+	}
+
+	st := cmd.ProcessState
+	if ws, ok := st.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		res.Signal = ws.Signal()
+		res.ExitCode = 128 + int(res.Signal)
+	} else {
+		res.ExitCode = st.ExitCode()
+	}
+	if ru, ok := st.SysUsage().(*syscall.Rusage); ok {
+		res.User = time.Duration(ru.Utime.Nano())
+		res.System = time.Duration(ru.Stime.Nano())
+	}
+	if ctx.Err() != nil && errors.Is(context.Cause(ctx), ErrTimedOut) {
+		res.TimedOut = true
+	}
+	if werr != nil {
+		var ee *osexec.ExitError
+		if !errors.As(werr, &ee) {
+			res.Err = fmt.Errorf("exec: waiting for %s: %w", s.Argv[0], werr)
+		}
+	}
+	for i, e := range copyErrs {
+		if e != nil && !errors.Is(e, os.ErrClosed) && res.Err == nil {
+			res.Err = fmt.Errorf("exec: copying %s: %w", [2]string{"stdout", "stderr"}[i], e)
+		}
+	}
+	return res
+}
+
+// pipeGrace is how long output is still read after a cancelled job's
+// group was killed.
+const pipeGrace = 100 * time.Millisecond
+
+// terminate runs the termination sequence against the process group pgid
+// until the group's leader has exited (exited is closed) and no process of
+// the group is left, or the sequence ends in SIGKILL.
+func terminate(ctx context.Context, pgid int, s *Spec, exited <-chan struct{}) {
+	steps := s.Terminate
+	if len(steps) == 0 {
+		steps = []Step{{Signal: syscall.SIGTERM, Wait: DefaultKillAfter}}
+	}
+	var sg Signaler
+	first := steps[0].Signal
+	if errors.As(context.Cause(ctx), &sg) {
+		first = sg.Signal()
+	}
+	for i, st := range steps {
+		sig := st.Signal
+		if i == 0 {
+			sig = first
+		}
+		if syscall.Kill(-pgid, sig) != nil {
+			return // no process of the group is left
+		}
+		if !waitGroupGone(pgid, st.Wait, exited, s.Kill) {
+			break // hurried: SIGKILL now
+		}
+		if syscall.Kill(-pgid, 0) != nil {
+			return
+		}
+	}
+	syscall.Kill(-pgid, syscall.SIGKILL)
+}
+
+// groupPoll is how often a terminating group is checked for survivors
+// once its leader has exited (the leader's exit is signalled, its orphans'
+// is not).
+const groupPoll = 20 * time.Millisecond
+
+// waitGroupGone waits up to d for the process group to be empty. It
+// returns false when kill was closed (skip to SIGKILL).
+func waitGroupGone(pgid int, d time.Duration, exited <-chan struct{}, kill <-chan struct{}) bool {
+	deadline := time.NewTimer(d)
+	defer deadline.Stop()
+	for {
+		select {
+		case <-deadline.C:
+			return true
+		case <-kill:
+			return false
+		case <-exited:
+			// The leader is gone; orphans of the group may not be.
+			if syscall.Kill(-pgid, 0) != nil {
+				return true
+			}
+			exited = nil
+			tick := time.NewTicker(groupPoll)
+			defer tick.Stop()
+			for {
+				select {
+				case <-deadline.C:
+					return true
+				case <-kill:
+					return false
+				case <-tick.C:
+					if syscall.Kill(-pgid, 0) != nil {
+						return true
+					}
+				}
+			}
+		}
+	}
+}
+
+// startFailed fills res for a job whose process could not be started,
+// reporting it as a POSIX shell would: 127 not found, 126 not executable.
+func startFailed(res *Result, s *Spec, err error) {
+	msg := err.Error()
+	switch {
+	case errors.Is(err, syscall.ENOENT):
+		res.ExitCode = ExitNotFound
+	case errors.Is(err, syscall.EACCES), errors.Is(err, syscall.ENOEXEC), errors.Is(err, syscall.EISDIR):
+		res.ExitCode = ExitNotExecutable
+	default:
+		// EAGAIN, EMFILE and friends: the caller may retry; keep the errno
+		// reachable with errors.Is.
+		res.Err = fmt.Errorf("exec: starting %s: %w", s.Argv[0], err)
+		return
+	}
+	fmt.Fprintf(writerOrDiscard(s.Stderr), "parrun: %s\n", msg)
+}
+
+func writerOrDiscard(w io.Writer) io.Writer {
+	if w == nil {
+		return io.Discard
+	}
+	return w
+}
+
+func closeAll(fs []*os.File) {
+	for _, f := range fs {
+		f.Close()
+	}
+}

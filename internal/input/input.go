@@ -1,0 +1,297 @@
+// Package input reads job records as a stream — lines or other separated
+// records from stdin or files, ::: arguments, their products and links,
+// --colsep columns, -n batches, and JSONL structured jobs — and turns each
+// into a job.Job with its input sequence number (SPEC §1).
+//
+// A record that cannot become a job (malformed JSONL, a record too long)
+// still becomes a job, one whose Err says why, so that it is reported as a
+// failure of its own and never silently dropped.
+package input
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"strings"
+
+	"github.com/parrun/parrun/internal/job"
+)
+
+// A Source is one input source: a ::: group of literal values, or a file
+// (:::: or -a; "-" is standard input).
+type Source struct {
+	Values []string
+	File   string
+	IsFile bool
+	// Link joins this source element-wise to the one before it (:::+ and
+	// ::::+), as GNU parallel's --link: the shorter ones wrap around.
+	Link bool
+}
+
+// Config says what to read and how to split it.
+type Config struct {
+	// Sources in order; none means standard input.
+	Sources []Source
+	Stdin   io.Reader
+	// Delim separates records; "" means "\n".
+	Delim string
+	// Colsep, when set, splits each record into columns {1}, {2}, ….
+	Colsep *regexp.Regexp
+	// MaxArgs puts that many records into one job (-n); 0 means 1.
+	MaxArgs int
+	// JSONL reads each record as a JSON object describing one job.
+	JSONL bool
+	// Template reports whether a command template was given; without one,
+	// each record is itself a command line.
+	Template bool
+	// Shell runs records that are command lines.
+	Shell string
+}
+
+// A Reader yields jobs in input order. It is not safe for concurrent use.
+// Close releases the files it opened.
+type Reader struct {
+	cfg    Config
+	next   func() (rec, error) // the next tuple of values
+	seq     int64
+	pending *rec // a bad record met while filling a -n batch
+	closer  []io.Closer
+}
+
+// rec is one input tuple: a value per source, and the record number it came
+// from (the line number for a single streamed source).
+type rec struct {
+	vals []string
+	line int64
+	err  error
+}
+
+// Open checks the configuration, opens files, and returns a Reader. Errors
+// here are usage errors: nothing has run yet.
+func Open(cfg Config) (*Reader, error) {
+	if cfg.Delim == "" {
+		cfg.Delim = "\n"
+	}
+	if cfg.MaxArgs < 0 {
+		return nil, fmt.Errorf("-n %d: must be at least 1", cfg.MaxArgs)
+	}
+	if cfg.MaxArgs == 0 {
+		cfg.MaxArgs = 1
+	}
+	if cfg.Stdin == nil {
+		cfg.Stdin = strings.NewReader("")
+	}
+	r := &Reader{cfg: cfg}
+	srcs := cfg.Sources
+	if len(srcs) == 0 {
+		srcs = []Source{{File: "-", IsFile: true}}
+	}
+	if cfg.JSONL && (len(srcs) > 1 || cfg.MaxArgs > 1 || cfg.Colsep != nil) {
+		return nil, errors.New("--jsonl reads one input source, one object per job: it does not combine with several sources, -n or --colsep")
+	}
+	if srcs[0].Link {
+		return nil, errors.New(":::+ needs an input source before it to link to")
+	}
+	// A single file or stdin is streamed; several sources are combined in
+	// memory (their product needs every value of all but the first).
+	if len(srcs) == 1 && srcs[0].IsFile {
+		f, err := r.open(srcs[0].File)
+		if err != nil {
+			return nil, err
+		}
+		sp := newSplitter(f, cfg.Delim)
+		r.next = func() (rec, error) {
+			b, n, err := sp.next()
+			if err != nil && !errors.Is(err, errTooLong) {
+				if errors.Is(err, io.EOF) {
+					return rec{}, io.EOF
+				}
+				return rec{line: n + 1, err: fmt.Errorf("%s: %w", name(srcs[0].File), err)}, nil
+			}
+			if err != nil {
+				return rec{line: n, err: err}, nil
+			}
+			return rec{vals: []string{string(b)}, line: n}, nil
+		}
+		return r, nil
+	}
+	groups := make([][]string, len(srcs))
+	for i, s := range srcs {
+		if !s.IsFile {
+			groups[i] = s.Values
+			continue
+		}
+		f, err := r.open(s.File)
+		if err != nil {
+			r.Close()
+			return nil, err
+		}
+		sp := newSplitter(f, cfg.Delim)
+		for {
+			b, _, err := sp.next()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				r.Close()
+				return nil, fmt.Errorf("%s: %w", name(s.File), err)
+			}
+			groups[i] = append(groups[i], string(b))
+		}
+	}
+	r.next = product(groups, srcs)
+	return r, nil
+}
+
+func name(file string) string {
+	if file == "-" {
+		return "standard input"
+	}
+	return file
+}
+
+func (r *Reader) open(file string) (io.Reader, error) {
+	if file == "-" {
+		return r.cfg.Stdin, nil
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, fmt.Errorf("opening input: %w", err)
+	}
+	r.closer = append(r.closer, f)
+	return f, nil
+}
+
+// Close closes the files the Reader opened.
+func (r *Reader) Close() error {
+	var errs []error
+	for _, c := range r.closer {
+		errs = append(errs, c.Close())
+	}
+	r.closer = nil
+	return errors.Join(errs...)
+}
+
+// product iterates over the cartesian product of the linked units of
+// groups, first unit slowest. Consecutive linked groups form one unit whose
+// length is its longest member's; shorter members wrap around.
+func product(groups [][]string, srcs []Source) func() (rec, error) {
+	type unit struct {
+		members [][]string
+		n       int
+	}
+	var units []*unit
+	for i, g := range groups {
+		if !srcs[i].Link {
+			units = append(units, &unit{})
+		}
+		u := units[len(units)-1]
+		u.members = append(u.members, g)
+		u.n = max(u.n, len(g))
+	}
+	empty := false
+	for _, u := range units {
+		for _, m := range u.members {
+			if len(m) == 0 {
+				// A member with no values has nothing to wrap around to.
+				empty = true
+			}
+		}
+	}
+	idx := make([]int, len(units))
+	done := empty
+	var count int64
+	return func() (rec, error) {
+		if done {
+			return rec{}, io.EOF
+		}
+		vals := make([]string, 0, len(groups))
+		for k, u := range units {
+			for _, m := range u.members {
+				vals = append(vals, m[idx[k]%len(m)])
+			}
+		}
+		// Advance the odometer: the last unit fastest.
+		k := len(units) - 1
+		for ; k >= 0; k-- {
+			idx[k]++
+			if idx[k] < units[k].n {
+				break
+			}
+			idx[k] = 0
+		}
+		if k < 0 {
+			done = true
+		}
+		count++
+		return rec{vals: vals, line: count}, nil
+	}
+}
+
+// Next returns the next job, or io.EOF after the last one. Any other error
+// is an I/O error that ends the input; malformed records are returned as
+// jobs with Err set instead.
+func (r *Reader) Next() (*job.Job, error) {
+	var first rec
+	for {
+		if r.pending != nil {
+			first, r.pending = *r.pending, nil
+		} else {
+			var err error
+			if first, err = r.next(); err != nil {
+				return nil, err
+			}
+		}
+		// A blank JSONL line is no record (JSON Lines readers skip them).
+		if !r.cfg.JSONL || first.err != nil || strings.TrimSpace(first.vals[0]) != "" {
+			break
+		}
+	}
+	r.seq++
+	j := &job.Job{Seq: r.seq, Line: first.line, Retries: -1}
+	if first.err != nil {
+		j.Err = first.err
+		return j, nil
+	}
+	if r.cfg.JSONL {
+		parseJSONL(j, first.vals[0], r.cfg.Template, r.cfg.Shell)
+		return j, nil
+	}
+	r.addRecord(j, first.vals)
+	for i := 1; i < r.cfg.MaxArgs; i++ {
+		more, err := r.next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		if more.err != nil {
+			// The batch so far runs; the bad record is the next job, a
+			// failure of its own.
+			r.pending = &more
+			break
+		}
+		r.addRecord(j, more.vals)
+	}
+	if !r.cfg.Template {
+		c := job.ShellCommand(r.cfg.Shell, strings.Join(j.Whole, " "))
+		j.Cmd = &c
+	}
+	return j, nil
+}
+
+// addRecord adds one input tuple to j's values.
+func (r *Reader) addRecord(j *job.Job, vals []string) {
+	if r.cfg.Colsep == nil {
+		j.Whole = append(j.Whole, vals...)
+		j.Args = append(j.Args, vals...)
+		return
+	}
+	j.Whole = append(j.Whole, vals...)
+	for _, v := range vals {
+		j.Args = append(j.Args, r.cfg.Colsep.Split(v, -1)...)
+	}
+}

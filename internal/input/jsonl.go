@@ -1,0 +1,125 @@
+package input
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/parrun/parrun/internal/job"
+)
+
+// jsonJob is the JSONL schema of SPEC §1. Unknown fields are errors: a typo
+// such as "timout" must not silently run a job without its time-out.
+type jsonJob struct {
+	Cmd      *string           `json:"cmd"`
+	Argv     []string          `json:"argv"`
+	Args     []json.RawMessage `json:"args"`
+	ID       json.RawMessage   `json:"id"`
+	Env      map[string]string `json:"env"`
+	Dir      string            `json:"dir"`
+	Timeout  json.RawMessage   `json:"timeout"`
+	Retries  *int              `json:"retries"`
+	Priority *int64            `json:"priority"`
+	Stdin    *string           `json:"stdin"`
+}
+
+// parseJSONL fills j from one JSONL record. A malformed record sets j.Err
+// with a message naming the line; it never panics.
+func parseJSONL(j *job.Job, line string, haveTemplate bool, shell string) {
+	if err := fillJSONL(j, line, haveTemplate, shell); err != nil {
+		j.Err = fmt.Errorf("bad JSON at line %d: %w", j.Line, err)
+		j.Cmd = nil
+	}
+}
+
+func fillJSONL(j *job.Job, line string, haveTemplate bool, shell string) error {
+	dec := json.NewDecoder(strings.NewReader(line))
+	dec.DisallowUnknownFields()
+	dec.UseNumber()
+	var r jsonJob
+	if err := dec.Decode(&r); err != nil {
+		return err
+	}
+	if dec.More() {
+		return errors.New("more than one JSON value on the line")
+	}
+	if r.Cmd != nil && r.Argv != nil {
+		return errors.New(`both "cmd" and "argv"`)
+	}
+	switch {
+	case r.Cmd != nil:
+		c := job.ShellCommand(shell, *r.Cmd)
+		j.Cmd = &c
+	case r.Argv != nil:
+		if len(r.Argv) == 0 {
+			return errors.New(`"argv" is empty`)
+		}
+		c := job.ArgvCommand(r.Argv)
+		j.Cmd = &c
+	case !haveTemplate:
+		return errors.New(`no "cmd" or "argv", and no command template to fill with "args"`)
+	}
+	for i, a := range r.Args {
+		s, err := scalar(a)
+		if err != nil {
+			return fmt.Errorf(`"args"[%d]: %w`, i, err)
+		}
+		j.Args = append(j.Args, s)
+	}
+	j.Whole = j.Args
+	if len(r.ID) > 0 {
+		s, err := scalar(r.ID)
+		if err != nil {
+			return fmt.Errorf(`"id": %w`, err)
+		}
+		j.ID = s
+	}
+	for k, v := range r.Env {
+		if k == "" || strings.ContainsAny(k, "=\x00") || strings.Contains(v, "\x00") {
+			return fmt.Errorf(`"env": bad variable %q`, k)
+		}
+		j.Env = append(j.Env, k+"="+v)
+	}
+	j.Dir = r.Dir
+	if len(r.Timeout) > 0 {
+		s, err := scalar(r.Timeout)
+		if err != nil {
+			return fmt.Errorf(`"timeout": %w`, err)
+		}
+		d, err := job.ParseDuration(s)
+		if err != nil {
+			return fmt.Errorf(`"timeout": %w`, err)
+		}
+		j.Timeout = d
+	}
+	if r.Retries != nil {
+		if *r.Retries < 0 {
+			return fmt.Errorf(`"retries": %d is negative`, *r.Retries)
+		}
+		j.Retries = *r.Retries
+	}
+	if r.Priority != nil {
+		j.Priority = *r.Priority
+	}
+	if r.Stdin != nil {
+		j.Stdin, j.HasStdin = *r.Stdin, true
+	}
+	return nil
+}
+
+// scalar returns a JSON string's value or a number's text.
+func scalar(raw json.RawMessage) (string, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) > 0 && raw[0] == '"' {
+		var s string
+		err := json.Unmarshal(raw, &s)
+		return s, err
+	}
+	if _, err := strconv.ParseFloat(string(raw), 64); err == nil {
+		return string(raw), nil
+	}
+	return "", fmt.Errorf("want a string or a number, got %s", raw)
+}

@@ -1,0 +1,83 @@
+package input
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// MaxRecord is the longest record parrun reads. A longer one becomes a
+// failed job of its own (its message names the record), and reading goes on
+// at the next separator: input is never held whole in memory.
+const MaxRecord = 16 << 20
+
+// errTooLong is wrapped in a too-long record's error.
+var errTooLong = errors.New("record longer than 16 MiB")
+
+// splitter reads records separated by a delimiter from a stream.
+type splitter struct {
+	r     *bufio.Reader
+	delim []byte
+	buf   []byte
+	n     int64 // records returned so far
+	done  bool
+}
+
+func newSplitter(r io.Reader, delim string) *splitter {
+	return &splitter{r: bufio.NewReaderSize(r, 64<<10), delim: []byte(delim)}
+}
+
+// next returns the next record without its separator, and its 1-based
+// number. A final record without a trailing separator is returned too; an
+// empty piece after the last separator is not a record. At the end it
+// returns io.EOF. A record longer than MaxRecord returns an error wrapping
+// errTooLong, after which reading resumes at the next record.
+func (s *splitter) next() ([]byte, int64, error) {
+	if s.done {
+		return nil, s.n, io.EOF
+	}
+	s.buf = s.buf[:0]
+	last := s.delim[len(s.delim)-1]
+	tooLong := false
+	for {
+		chunk, err := s.r.ReadSlice(last)
+		if tooLong {
+			// Skip to the next separator, keeping only the bytes a
+			// multi-byte separator may straddle.
+			if keep := len(s.delim) - 1; len(s.buf) > keep {
+				s.buf = s.buf[:copy(s.buf, s.buf[len(s.buf)-keep:])]
+			}
+		}
+		s.buf = append(s.buf, chunk...)
+		if err == nil && bytes.HasSuffix(s.buf, s.delim) {
+			s.n++
+			if tooLong {
+				return nil, s.n, fmt.Errorf("record %d: %w", s.n, errTooLong)
+			}
+			return s.buf[:len(s.buf)-len(s.delim)], s.n, nil
+		}
+		if len(s.buf) > MaxRecord {
+			tooLong = true
+		}
+		switch {
+		case err == nil, errors.Is(err, bufio.ErrBufferFull):
+			continue
+		case errors.Is(err, io.EOF):
+			s.done = true
+			if tooLong {
+				s.n++
+				return nil, s.n, fmt.Errorf("record %d: %w", s.n, errTooLong)
+			}
+			if len(s.buf) == 0 {
+				return nil, s.n, io.EOF
+			}
+			s.n++
+			return s.buf, s.n, nil
+		default:
+			s.done = true
+			return nil, s.n, fmt.Errorf("reading record %d: %w", s.n+1, err)
+		}
+	}
+}

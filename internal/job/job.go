@@ -1,0 +1,88 @@
+// Package job turns input records into runnable jobs: the command template
+// and its replacement strings, shell quoting, and the decision between a
+// shell and a direct exec (SPEC §2). Everything here is a pure function of
+// its input; nothing starts a process.
+package job
+
+import (
+	"strconv"
+	"time"
+)
+
+// A Job is one unit of work, built from one input record (or -n records).
+// Fields other than Seq are optional; a zero value means "use the run's
+// default".
+type Job struct {
+	// Seq is the job's sequence number in input order, from 1. It is {#} and
+	// PARRUN_SEQ whatever order the job runs in.
+	Seq int64
+	// Line is the input line (or record) number the job came from, for
+	// messages; 0 for ::: arguments.
+	Line int64
+	// ID is the JSONL "id", or the sequence number.
+	ID string
+	// Values are what the template substitutes: Whole is {}, Args are {1}….
+	Whole []string
+	Args  []string
+	// Cmd, when set, is the job's command as given by the input (a record
+	// that is a whole command line, or JSONL "cmd"/"argv"); the template is
+	// not used.
+	Cmd *Command
+	// Env holds extra KEY=VALUE pairs merged over the inherited environment.
+	Env []string
+	// Dir is the working directory; "" inherits parrun's.
+	Dir string
+	// Timeout, when positive, overrides --timeout for this job.
+	Timeout time.Duration
+	// Retries, when not negative, overrides --retries for this job.
+	Retries int
+	// Priority orders jobs under --order priority: smaller runs first.
+	Priority int64
+	// Stdin, when HasStdin, is written to the job's standard input.
+	Stdin    string
+	HasStdin bool
+	// Err, when set, is why the record could not become a job (malformed
+	// JSONL, unreadable input). The job is reported failed with this message
+	// and never runs: a bad record is never silently dropped.
+	Err error
+}
+
+// Describe returns the job's arguments joined by spaces: what --tag prints
+// and what a message names a job by.
+func (j *Job) Describe() string {
+	vals := j.Whole
+	if len(j.Args) > len(vals) {
+		vals = j.Args
+	}
+	n := 0
+	for _, v := range vals {
+		n += len(v) + 1
+	}
+	b := make([]byte, 0, n)
+	for i, v := range vals {
+		if i > 0 {
+			b = append(b, ' ')
+		}
+		b = append(b, v...)
+	}
+	if len(b) == 0 && j.Cmd != nil {
+		return j.Cmd.String()
+	}
+	return string(b)
+}
+
+// Command returns the command the job runs in the given worker slot.
+func (j *Job) Command(t *Template, slot int) Command {
+	if j.Cmd != nil {
+		return *j.Cmd
+	}
+	return t.Expand(j.values(slot))
+}
+
+func (j *Job) values(slot int) *Values {
+	id := j.ID
+	if id == "" {
+		id = strconv.FormatInt(j.Seq, 10)
+	}
+	return &Values{Seq: j.Seq, Slot: slot, ID: id, Whole: j.Whole, Args: j.Args}
+}

@@ -1,0 +1,433 @@
+package job
+
+import (
+	"strconv"
+	"strings"
+)
+
+// A Template is a parsed COMMAND: the words a user typed, with their
+// replacement strings found once, so that expanding it per job is a walk over
+// segments, never a re-parse (SPEC §2).
+//
+// The zero Template is not valid; build one with Parse. A Template is
+// immutable after Parse and safe for concurrent use.
+type Template struct {
+	words    [][]segment // one entry per word (no-shell and direct paths)
+	line     []segment   // the words joined by spaces (shell path)
+	mode     Mode
+	shell    string
+	appended bool // " {}" was appended: the template had no replacement string
+}
+
+// Mode says how a command reaches the kernel.
+type Mode int
+
+const (
+	// ModeShell runs the command line through the shell with -c; every
+	// substituted value is shell-quoted.
+	ModeShell Mode = iota
+	// ModeDirect execs the template's words as argv. Parse chooses it only
+	// for templates with no shell syntax at all, where it is observably the
+	// same as ModeShell, and saves one shell per job.
+	ModeDirect
+	// ModeNoShell execs the words as argv because the user asked (--no-shell).
+	ModeNoShell
+)
+
+func (m Mode) String() string {
+	switch m {
+	case ModeShell:
+		return "shell"
+	case ModeDirect:
+		return "direct"
+	case ModeNoShell:
+		return "no-shell"
+	}
+	return "Mode(" + strconv.Itoa(int(m)) + ")"
+}
+
+// kind is what a replacement string stands for.
+type kind uint8
+
+const (
+	kLiteral kind = iota
+	kAll          // {} and {N}: input values
+	kSeq          // {#}
+	kSlot         // {%}
+	kID           // {id}
+)
+
+// mod is a replacement string's path modifier.
+type mod uint8
+
+const (
+	modNone     mod = iota
+	modNoExt        // .
+	modBase         // /
+	modDir          // //
+	modBaseNoExt    // /.
+)
+
+type segment struct {
+	kind kind
+	mod  mod
+	col  int    // 0 = {}; N ≥ 1 = {N}
+	text string // literal text
+}
+
+// Parse parses the template words. With noShell the words become argv after
+// substitution (--no-shell); otherwise they are joined with spaces into one
+// shell command line run by shell, or exec'd directly when that is
+// indistinguishable. A template with no replacement string gets " {}"
+// appended, as xargs and GNU parallel do.
+//
+// Parse accepts every input: text in braces that is not a replacement string
+// stays literal (`${HOME}`, `{a,b}`, awk's `{print}`).
+func Parse(words []string, shell string, noShell bool) *Template {
+	t := &Template{shell: shell}
+	found := false
+	for _, w := range words {
+		segs := parseSegments(w)
+		for _, s := range segs {
+			if s.kind != kLiteral {
+				found = true
+			}
+		}
+		t.words = append(t.words, segs)
+	}
+	if !found {
+		t.appended = true
+		t.words = append(t.words, []segment{{kind: kAll}})
+	}
+	t.line = parseSegments(strings.Join(words, " "))
+	if t.appended {
+		t.line = append(t.line, segment{kind: kLiteral, text: " "}, segment{kind: kAll})
+	}
+	switch {
+	case noShell:
+		t.mode = ModeNoShell
+	case directSafe(t.words):
+		t.mode = ModeDirect
+	default:
+		t.mode = ModeShell
+	}
+	return t
+}
+
+// Mode reports how the template's commands are run; it is decided once, in
+// Parse, never per job.
+func (t *Template) Mode() Mode { return t.mode }
+
+// parseSegments splits s into literal text and replacement strings.
+func parseSegments(s string) []segment {
+	var segs []segment
+	lit := 0 // start of pending literal text
+	for i := 0; i < len(s); i++ {
+		if s[i] != '{' {
+			continue
+		}
+		end := strings.IndexByte(s[i+1:], '}')
+		if end < 0 {
+			break
+		}
+		seg, ok := parsePlaceholder(s[i+1 : i+1+end])
+		if !ok {
+			continue
+		}
+		if lit < i {
+			segs = append(segs, segment{kind: kLiteral, text: s[lit:i]})
+		}
+		segs = append(segs, seg)
+		i += end + 1
+		lit = i + 1
+	}
+	if lit < len(s) {
+		segs = append(segs, segment{kind: kLiteral, text: s[lit:]})
+	}
+	return segs
+}
+
+// parsePlaceholder parses the inside of braces: "", ".", "/", "//", "/.",
+// "#", "%", "id", or a column number followed by one of the first five.
+func parsePlaceholder(in string) (segment, bool) {
+	switch in {
+	case "#":
+		return segment{kind: kSeq}, true
+	case "%":
+		return segment{kind: kSlot}, true
+	case "id":
+		return segment{kind: kID}, true
+	}
+	n := 0
+	for n < len(in) && '0' <= in[n] && in[n] <= '9' {
+		n++
+	}
+	col := 0
+	if n > 0 {
+		if in[0] == '0' || n > 9 {
+			return segment{}, false
+		}
+		col, _ = strconv.Atoi(in[:n])
+	}
+	var m mod
+	switch in[n:] {
+	case "":
+		m = modNone
+	case ".":
+		m = modNoExt
+	case "/":
+		m = modBase
+	case "//":
+		m = modDir
+	case "/.":
+		m = modBaseNoExt
+	default:
+		return segment{}, false
+	}
+	return segment{kind: kAll, col: col, mod: m}, true
+}
+
+// Values are what one job substitutes into a template.
+type Values struct {
+	Seq   int64    // {#}
+	Slot  int      // {%}
+	ID    string   // {id}
+	Whole []string // {}: one value per record (several with -n)
+	Args  []string // {1}, {2}, …: columns, ::: groups, -n records or JSONL args
+}
+
+// Expand returns the command for one job.
+func (t *Template) Expand(v *Values) Command {
+	switch t.mode {
+	case ModeShell:
+		return Command{Argv: []string{t.shell, "-c", t.ExpandLine(v)}, shell: true}
+	default:
+		var argv []string
+		for _, w := range t.words {
+			argv = expandWord(argv, w, v)
+		}
+		return Command{Argv: argv}
+	}
+}
+
+// ExpandLine returns the shell command line for one job with every
+// substituted value quoted.
+func (t *Template) ExpandLine(v *Values) string {
+	var b strings.Builder
+	for _, s := range t.line {
+		if s.kind == kLiteral {
+			b.WriteString(s.text)
+			continue
+		}
+		for i, val := range s.values(v) {
+			if i > 0 {
+				b.WriteByte(' ')
+			}
+			b.WriteString(Quote(val))
+		}
+	}
+	return b.String()
+}
+
+// expandWord appends the argv words that one template word becomes. A
+// replacement string with several values splits the word at value
+// boundaries, exactly as the shell splits the quoted values: a{}b with
+// values x y gives "ax" "yb". A word that is one replacement string with no
+// values (an empty -n group) vanishes, as unquoted nothing does in a shell.
+func expandWord(argv []string, w []segment, v *Values) []string {
+	var cur strings.Builder
+	open := false // cur holds a word in progress (possibly empty)
+	for _, s := range w {
+		if s.kind == kLiteral {
+			cur.WriteString(s.text)
+			open = true
+			continue
+		}
+		for i, val := range s.values(v) {
+			if i > 0 {
+				argv = append(argv, cur.String())
+				cur.Reset()
+			}
+			cur.WriteString(val)
+			open = true
+		}
+	}
+	if open {
+		argv = append(argv, cur.String())
+	}
+	return argv
+}
+
+// values returns what a replacement string stands for in one job.
+func (s segment) values(v *Values) []string {
+	switch s.kind {
+	case kSeq:
+		return []string{strconv.FormatInt(v.Seq, 10)}
+	case kSlot:
+		return []string{strconv.Itoa(v.Slot)}
+	case kID:
+		return []string{v.ID}
+	}
+	var vals []string
+	if s.col == 0 {
+		vals = v.Whole
+	} else if s.col <= len(v.Args) {
+		vals = v.Args[s.col-1 : s.col]
+	} else {
+		// GNU parallel substitutes nothing for a missing column.
+		vals = []string{""}
+	}
+	if s.mod == modNone {
+		return vals
+	}
+	out := make([]string, len(vals))
+	for i, val := range vals {
+		out[i] = applyMod(s.mod, val)
+	}
+	return out
+}
+
+// applyMod applies a path modifier with GNU parallel's rules.
+func applyMod(m mod, s string) string {
+	switch m {
+	case modNoExt:
+		return noExt(s)
+	case modBase:
+		return base(s)
+	case modDir:
+		return dir(s)
+	case modBaseNoExt:
+		return noExt(base(s))
+	}
+	return s
+}
+
+// noExt removes the last extension: GNU parallel's s:\.[^/.]*$::.
+func noExt(s string) string {
+	i := strings.LastIndexAny(s, "./")
+	if i < 0 || s[i] != '.' {
+		return s
+	}
+	return s[:i]
+}
+
+// base removes everything up to the last slash: GNU parallel's s:^.*/::.
+func base(s string) string {
+	return s[strings.LastIndexByte(s, '/')+1:]
+}
+
+// dir is Perl's File::Basename dirname, which GNU parallel uses for {//}:
+// "a/b" → "a", "b" → ".", "/b" → "/", "a/b/" → "a".
+func dir(s string) string {
+	t := strings.TrimRight(s, "/")
+	if t == "" {
+		if s == "" {
+			return "."
+		}
+		return "/"
+	}
+	i := strings.LastIndexByte(t, '/')
+	if i < 0 {
+		return "."
+	}
+	d := strings.TrimRight(t[:i], "/")
+	if d == "" {
+		return "/"
+	}
+	return d
+}
+
+// Command is one expanded job command.
+type Command struct {
+	// Argv is what is exec'd: the program (looked up in PATH when it has no
+	// slash) and its arguments.
+	Argv  []string
+	shell bool
+}
+
+// String returns the command as a shell would receive it: the -c line for a
+// shell command, otherwise argv quoted. Piping it to sh has the job's effect.
+func (c Command) String() string {
+	if c.shell {
+		return c.Argv[2]
+	}
+	return QuoteArgs(c.Argv)
+}
+
+// ShellCommand returns the command that runs line through shell, or directly
+// when line has no shell syntax (the same decision Parse makes for a
+// template). It serves input records that are whole command lines.
+func ShellCommand(shell, line string) Command {
+	words := strings.Fields(line)
+	if len(words) > 0 && !strings.ContainsAny(line, "\n") {
+		segs := make([][]segment, len(words))
+		for i, w := range words {
+			segs[i] = []segment{{kind: kLiteral, text: w}}
+		}
+		if directSafe(segs) {
+			return Command{Argv: words}
+		}
+	}
+	return Command{Argv: []string{shell, "-c", line}, shell: true}
+}
+
+// ArgvCommand returns the command that execs argv as given.
+func ArgvCommand(argv []string) Command { return Command{Argv: argv} }
+
+// directSafe reports whether words, run by a shell with their substituted
+// values quoted, do exactly what exec'ing them does: no quoting, expansion,
+// redirection, globbing, assignment or builtin anywhere in the literal text,
+// and a literal program name.
+func directSafe(words [][]segment) bool {
+	if len(words) == 0 || len(words[0]) != 1 || words[0][0].kind != kLiteral {
+		return false
+	}
+	prog := words[0][0].text
+	if strings.ContainsRune(prog, '=') || shellBuiltins[prog] {
+		return false
+	}
+	for _, w := range words {
+		for _, s := range w {
+			if s.kind == kLiteral && !isPlain(s.text) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// isPlain reports whether literal template text is free of shell syntax.
+func isPlain(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case c == '_', c == '-', c == '.', c == '/', c == ',', c == ':', c == '@', c == '+', c == '%', c == '=':
+		case c == ' ', c == '\t':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// shellBuiltins are names a shell runs itself (dash's and bash's builtins
+// and keywords), where exec'ing a program of the same name could differ:
+// dash's echo interprets backslashes, /bin/echo does not. true and false are
+// left out: their programs behave exactly like the builtins.
+var shellBuiltins = map[string]bool{
+	".": true, ":": true, "[": true, "[[": true, "alias": true, "bg": true, "bind": true,
+	"break": true, "builtin": true, "caller": true, "case": true, "cd": true, "chdir": true,
+	"command": true, "compgen": true, "complete": true, "continue": true, "declare": true,
+	"dirs": true, "disown": true, "do": true, "done": true, "echo": true, "elif": true,
+	"else": true, "enable": true, "esac": true, "eval": true, "exec": true, "exit": true,
+	"export": true, "fc": true, "fg": true, "fi": true, "for": true, "function": true,
+	"getopts": true, "hash": true, "help": true, "history": true, "if": true, "in": true,
+	"jobs": true, "kill": true, "let": true, "local": true, "logout": true, "mapfile": true,
+	"popd": true, "printf": true, "pushd": true, "pwd": true, "read": true, "readarray": true,
+	"readonly": true, "return": true, "select": true, "set": true, "shift": true,
+	"shopt": true, "source": true, "suspend": true, "test": true, "then": true, "time": true,
+	"times": true, "trap": true, "type": true, "typeset": true, "ulimit": true, "umask": true,
+	"unalias": true, "unset": true, "until": true, "wait": true, "while": true, "!": true,
+	"{": true, "}": true,
+}

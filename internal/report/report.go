@@ -1,0 +1,249 @@
+// Package report gathers finished jobs into what the user sees: grouped,
+// line-buffered or passed-through output, --tag prefixes, --dry-run lines,
+// -v, and the closing list of failed jobs (SPEC §4). It reads results; it
+// never starts or stops a job.
+package report
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+
+	"github.com/parrun/parrun/internal/exec"
+	"github.com/parrun/parrun/internal/job"
+)
+
+// Output modes (SPEC §4).
+type Mode int
+
+const (
+	// Group writes a job's stdout and stderr whole when it finishes.
+	Group Mode = iota
+	// LineBuffer writes whole lines as jobs print them, interleaved.
+	LineBuffer
+	// Ungroup passes output through as it comes.
+	Ungroup
+)
+
+// Tuning knobs.
+const (
+	// maxFailedListed is how many failed jobs the closing list names.
+	maxFailedListed = 20
+)
+
+// Options configure a Report.
+type Options struct {
+	Mode Mode
+	// Tag prefixes each output line with the job's arguments and a TAB.
+	Tag bool
+	// BufferSize is how much of each output stream of a job stays in
+	// memory in Group mode before spilling to TmpDir.
+	BufferSize int
+	TmpDir     string
+	// DryRun prints each job's command instead of its output.
+	DryRun bool
+	// Verbose prints each command on stderr as it starts.
+	Verbose bool
+}
+
+// A Report is the sink of a run: it implements sched.Sink. Build it with
+// New; call Close after the run to print the closing list of failures.
+type Report struct {
+	opts   Options
+	stdout io.Writer
+	stderr io.Writer
+	// outMu serialises writes to stdout and stderr from job goroutines
+	// (line-buffered and ungrouped output, -v) and the results goroutine.
+	outMu sync.Mutex
+
+	failed    []failure
+	nFailed   int
+	outputErr error
+}
+
+type failure struct {
+	seq  int64
+	desc string
+}
+
+// New returns a Report writing to stdout and stderr.
+func New(opts Options, stdout, stderr io.Writer) *Report {
+	return &Report{opts: opts, stdout: stdout, stderr: stderr}
+}
+
+// ErrOutput wraps the error of a write to parrun's own stdout or stderr.
+var ErrOutput = errors.New("writing output")
+
+// Start returns where one job's output goes. It implements sched.Sink.
+func (r *Report) Start(j *job.Job, cmd job.Command, slot int) (stdout, stderr io.Writer) {
+	if r.opts.Verbose {
+		r.outMu.Lock()
+		fmt.Fprintln(r.stderr, cmd.String())
+		r.outMu.Unlock()
+	}
+	if r.opts.DryRun {
+		return nil, nil
+	}
+	prefix := ""
+	if r.opts.Tag {
+		prefix = j.Describe() + "\t"
+	}
+	switch {
+	case r.opts.Mode == Group:
+		return exec.NewBuffer(r.opts.BufferSize, r.opts.TmpDir), exec.NewBuffer(r.opts.BufferSize, r.opts.TmpDir)
+	case r.opts.Mode == Ungroup && prefix == "":
+		return r.passThrough(r.stdout), r.passThrough(r.stderr)
+	default:
+		return r.newLineWriter(r.stdout, prefix), r.newLineWriter(r.stderr, prefix)
+	}
+}
+
+// passThrough hands a file to the job as it is (no copy at all), or wraps
+// another writer with the output lock.
+func (r *Report) passThrough(w io.Writer) io.Writer {
+	if f, ok := w.(*os.File); ok {
+		return f
+	}
+	return &lockedWriter{mu: &r.outMu, w: w}
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+// Done writes a finished job's output and notes its failure. It implements
+// sched.Sink; it is called from one goroutine. It returns an error only
+// when parrun's own output cannot be written.
+func (r *Report) Done(d *job.Done) error {
+	err := r.write(d)
+	if d.Failed() {
+		r.nFailed++
+		if len(r.failed) < maxFailedListed {
+			r.failed = append(r.failed, failure{seq: d.Job.Seq, desc: describeFailure(d)})
+		}
+	}
+	return err
+}
+
+func (r *Report) write(d *job.Done) error {
+	if d.Job.Err != nil {
+		r.outMu.Lock()
+		defer r.outMu.Unlock()
+		_, err := fmt.Fprintf(r.stderr, "parrun: job %d: %s\n", d.Job.Seq, oneLine(d.Job.Err.Error()))
+		return wrapOut(err)
+	}
+	if r.opts.DryRun {
+		_, err := fmt.Fprintln(r.stdout, d.Command.String())
+		return wrapOut(err)
+	}
+	var errs []error
+	for i, w := range []io.Writer{d.Stdout, d.Stderr} {
+		dst := r.stdout
+		if i == 1 {
+			dst = r.stderr
+		}
+		switch w := w.(type) {
+		case *exec.Buffer:
+			errs = append(errs, r.writeBuffer(dst, w, d))
+			w.Close()
+		case *lineWriter:
+			errs = append(errs, w.flush())
+		}
+	}
+	if d.Result.Err != nil {
+		r.outMu.Lock()
+		fmt.Fprintf(r.stderr, "parrun: job %d: %s\n", d.Job.Seq, oneLine(d.Result.Err.Error()))
+		r.outMu.Unlock()
+	}
+	return errors.Join(errs...)
+}
+
+// writeBuffer writes a grouped stream, with --tag prefixes if asked.
+func (r *Report) writeBuffer(dst io.Writer, b *exec.Buffer, d *job.Done) error {
+	if b.Len() == 0 {
+		return nil
+	}
+	r.outMu.Lock()
+	defer r.outMu.Unlock()
+	if !r.opts.Tag {
+		_, err := b.WriteTo(dst)
+		return wrapOut(err)
+	}
+	lw := &lineWriter{w: dst, prefix: d.Job.Describe() + "\t", limit: r.opts.BufferSize}
+	if _, err := io.Copy(lw, b.Reader()); err != nil {
+		return wrapOut(err)
+	}
+	return wrapOut(lw.flushLocked())
+}
+
+func wrapOut(err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("%w: %w", ErrOutput, err)
+}
+
+// describeFailure is one line of the closing list.
+func describeFailure(d *job.Done) string {
+	var why string
+	res := d.Result
+	switch {
+	case d.Job.Err != nil:
+		why = oneLine(d.Job.Err.Error())
+	case res.TimedOut:
+		why = "timed out"
+	case res.Signal != 0:
+		why = "signal " + exec.SignalName(res.Signal)
+	case res.Err != nil:
+		why = oneLine(res.Err.Error())
+	default:
+		why = fmt.Sprintf("exit %d", res.ExitCode)
+	}
+	cmd := ""
+	if len(d.Command.Argv) > 0 {
+		cmd = ": " + oneLine(d.Command.String())
+	}
+	return fmt.Sprintf("job %d (%s)%s", d.Job.Seq, why, cmd)
+}
+
+func oneLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i] + " …"
+	}
+	return s
+}
+
+// Close ends the report: when any job failed, it prints the closing list
+// of failed jobs on stderr (SPEC §4).
+func (r *Report) Close() error {
+	if r.nFailed == 0 {
+		return nil
+	}
+	var b bytes.Buffer
+	noun := "jobs"
+	if r.nFailed == 1 {
+		noun = "job"
+	}
+	fmt.Fprintf(&b, "parrun: %d %s failed:\n", r.nFailed, noun)
+	for _, f := range r.failed {
+		fmt.Fprintf(&b, "  %s\n", f.desc)
+	}
+	if more := r.nFailed - len(r.failed); more > 0 {
+		fmt.Fprintf(&b, "  … and %d more\n", more)
+	}
+	r.outMu.Lock()
+	defer r.outMu.Unlock()
+	_, err := b.WriteTo(r.stderr)
+	return wrapOut(err)
+}
