@@ -43,7 +43,7 @@ func (e *FlagError) Unwrap() error { return e.Err }
 // it passes the signal on to the jobs (exec.Signaler).
 type interrupted struct{ sig syscall.Signal }
 
-func (i interrupted) Error() string           { return "interrupted by " + i.sig.String() }
+func (i interrupted) Error() string          { return "interrupted by " + i.sig.String() }
 func (i interrupted) Signal() syscall.Signal { return i.sig }
 
 // codeFor maps the outcome of a run to the exit status, in one place.

@@ -173,6 +173,8 @@ func (o *Options) validate(cores int) (*config, error) {
 	}
 	c.sched.Terminate = []exec.Step{{Signal: 15, Wait: killAfter}}
 	c.sched.KeepOrder = o.KeepOrder
+	c.sched.Mode = o.Mode
+	c.sched.Concurrency = o.Concurrency
 	c.sched.DryRun = o.DryRun
 
 	// Output.

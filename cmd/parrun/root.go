@@ -2,15 +2,14 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/signal"
 	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/parrun/parrun/internal/input"
 	"github.com/parrun/parrun/internal/report"
@@ -72,6 +71,9 @@ their output and exit status.`,
 		DisableFlagsInUseLine: true,
 		Args:                  cobra.ArbitraryArgs,
 		RunE: func(c *cobra.Command, args []string) error {
+			if err := applyEnv(c.Flags(), os.LookupEnv); err != nil {
+				return err
+			}
 			o.Args = args
 			return runF(o)
 		},
@@ -176,10 +178,29 @@ func execute(ctx context.Context, o *Options, ios *IOStreams) (exitCode, error) 
 	if runErr != nil {
 		return code, runErr
 	}
-	if errors.Is(cause, context.Canceled) {
-		cause = nil
-	}
 	return code, nil
 }
 
-var _ io.Writer = (*os.File)(nil)
+// applyEnv gives every flag the user did not set its PARRUN_* environment
+// value, if any: the flag --kill-after reads PARRUN_KILL_AFTER (SPEC §7).
+func applyEnv(fs *pflag.FlagSet, lookup func(string) (string, bool)) error {
+	var err error
+	fs.VisitAll(func(f *pflag.Flag) {
+		if err != nil || f.Changed || envAliases[f.Name] {
+			return
+		}
+		name := "PARRUN_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		v, ok := lookup(name)
+		if !ok {
+			return
+		}
+		if e := fs.Set(f.Name, v); e != nil {
+			err = usageErr("%s=%q: %w", name, v, e)
+		}
+	})
+	return err
+}
+
+// envAliases are flags that only alias another flag: their variable is
+// read under the other's name.
+var envAliases = map[string]bool{"jobs": true}

@@ -53,8 +53,8 @@ type Config struct {
 // A Reader yields jobs in input order. It is not safe for concurrent use.
 // Close releases the files it opened.
 type Reader struct {
-	cfg    Config
-	next   func() (rec, error) // the next tuple of values
+	cfg     Config
+	next    func() (rec, error) // the next tuple of values
 	seq     int64
 	pending *rec // a bad record met while filling a -n batch
 	closer  []io.Closer

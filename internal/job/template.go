@@ -61,11 +61,11 @@ const (
 type mod uint8
 
 const (
-	modNone     mod = iota
-	modNoExt        // .
-	modBase         // /
-	modDir          // //
-	modBaseNoExt    // /.
+	modNone      mod = iota
+	modNoExt         // .
+	modBase          // /
+	modDir           // //
+	modBaseNoExt     // /.
 )
 
 type segment struct {
@@ -103,12 +103,26 @@ func Parse(words []string, shell string, noShell bool) *Template {
 	if t.appended {
 		t.line = append(t.line, segment{kind: kLiteral, text: " "}, segment{kind: kAll})
 	}
-	switch {
-	case noShell:
+	if noShell {
 		t.mode = ModeNoShell
-	case directSafe(t.words):
+		return t
+	}
+	// The shell sees one line; exec'ing directly must see the same words,
+	// so a word holding spaces ('sleep 1') splits as the shell would split
+	// it. Replacement strings hold no blanks, so splitting first is safe.
+	line := strings.Join(words, " ")
+	if t.appended {
+		line += " {}"
+	}
+	fields := strings.Fields(line)
+	direct := make([][]segment, len(fields))
+	for i, f := range fields {
+		direct[i] = parseSegments(f)
+	}
+	if directSafe(direct) && !strings.ContainsAny(line, "\n\r\v\f") {
 		t.mode = ModeDirect
-	default:
+		t.words = direct
+	} else {
 		t.mode = ModeShell
 	}
 	return t

@@ -63,6 +63,11 @@ type Options struct {
 	Kill <-chan struct{}
 	// DryRun reports each job without running it.
 	DryRun bool
+	// Mode is ModeThread (the default when empty) or ModeCoroutine; process
+	// mode is thread mode over a process Transport.
+	Mode string
+	// Concurrency is how many jobs coroutine mode runs at once.
+	Concurrency int
 }
 
 // A Source yields jobs in input order; Next returns io.EOF after the last.
@@ -211,7 +216,6 @@ func (r *run) run(src Source) (Stats, error) {
 		j *job.Job
 		s slot
 	}
-	work := make(chan item)
 	finish := func(it item, d *job.Done) {
 		if it.s != nil {
 			it.s <- d
@@ -219,14 +223,38 @@ func (r *run) run(src Source) (Stats, error) {
 			results <- d
 		}
 	}
-	for w := 1; w <= r.opts.Workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for it := range work {
-				finish(it, r.runJob(it.j, w))
-			}
-		}()
+	// launch hands one job to a runner. Thread mode: a fixed pool of
+	// Workers goroutines, each a slot. Coroutine mode: a goroutine per job,
+	// at most Concurrency at once; a free slot number is the semaphore.
+	var launch func(it item)
+	stop := func() {}
+	if r.opts.Mode == ModeCoroutine {
+		free := make(chan int, max(r.opts.Concurrency, 1))
+		for s := 1; s <= cap(free); s++ {
+			free <- s
+		}
+		launch = func(it item) {
+			s := <-free
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				finish(it, r.runJob(it.j, s))
+				free <- s
+			}()
+		}
+	} else {
+		work := make(chan item)
+		stop = func() { close(work) }
+		for w := 1; w <= r.opts.Workers; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for it := range work {
+					finish(it, r.runJob(it.j, w))
+				}
+			}()
+		}
+		launch = func(it item) { work <- it }
 	}
 
 	// Dispatcher: this goroutine.
@@ -253,9 +281,9 @@ func (r *run) run(src Source) (Stats, error) {
 			finish(it, r.badRecord(j))
 			continue
 		}
-		work <- it
+		launch(it)
 	}
-	close(work)
+	stop()
 	wg.Wait() // reader and runners
 	if slots != nil {
 		close(slots)

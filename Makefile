@@ -1,0 +1,40 @@
+# parrun — see README.md.
+GO       ?= go
+BIN      ?= bin/parrun
+FUZZTIME ?= 20s
+
+.PHONY: all build test test-short lint fuzz demo bench clean
+
+all: build
+
+build:
+	$(GO) build -trimpath -o $(BIN) ./cmd/parrun
+
+# The test command CI runs (README): vet, then every test with the race
+# detector, the end-to-end scripts included.
+test:
+	$(GO) vet ./...
+	$(GO) test -race -count=1 ./...
+
+test-short:
+	$(GO) test -race -short ./...
+
+lint:
+	@out=$$(gofmt -s -l .); if [ -n "$$out" ]; then gofmt -s -d .; exit 1; fi
+	$(GO) vet ./...
+
+# Every fuzz target, one after the other, FUZZTIME each.
+fuzz:
+	@set -e; for pkg in $$($(GO) list ./...); do \
+		for t in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+			echo "== $$pkg $$t"; \
+			$(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg; \
+		done; \
+	done
+
+# Runs parrun on the shipped example job list.
+demo: build
+	@sh testdata/demo/demo.sh $(BIN)
+
+clean:
+	rm -rf bin

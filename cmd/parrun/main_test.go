@@ -1,0 +1,60 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+var update = flag.Bool("update", false, "update testscript golden output")
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){"parrun": main})
+}
+
+// scriptModes are the modes every behaviour script runs under (SPEC §3:
+// every mode passes the same behavioural tests). PARRUN_TEST_MODES narrows
+// the list, e.g. to run one mode while debugging.
+func scriptModes() []string {
+	if m := os.Getenv("PARRUN_TEST_MODES"); m != "" {
+		return strings.Fields(m)
+	}
+	return []string{"thread", "coroutine"}
+}
+
+// TestScripts runs every script under testdata/script, once per mode: the
+// list is the directory, never a hand-kept table.
+func TestScripts(t *testing.T) {
+	for _, mode := range scriptModes() {
+		t.Run(mode, func(t *testing.T) {
+			testscript.Run(t, testscript.Params{
+				Dir:                 filepath.Join("..", "..", "testdata", "script"),
+				RequireExplicitExec: true,
+				UpdateScripts:       *update,
+				Setup: func(env *testscript.Env) error {
+					// Flags given in a script beat this, as any flag beats
+					// the environment (SPEC §7).
+					env.Setenv("PARRUN_MODE", mode)
+					env.Setenv("MODE", mode)
+					env.Setenv("TMPDIR", env.WorkDir+"/tmp")
+					return os.MkdirAll(env.WorkDir+"/tmp", 0o755)
+				},
+				Condition: func(cond string) (bool, error) {
+					switch cond {
+					case "thread", "coroutine", "process":
+						return cond == mode, nil
+					case "cores2":
+						return runtime.GOMAXPROCS(0) >= 2, nil
+					}
+					return false, fmt.Errorf("unknown condition %q", cond)
+				},
+			})
+		})
+	}
+}
