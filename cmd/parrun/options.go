@@ -42,6 +42,8 @@ type Options struct {
 	Delay       string
 	Timeout     string
 	KillAfter   string
+	Order       string
+	PriorityCol int
 
 	// Args are the positional arguments: the template and ::: groups.
 	Args []string
@@ -174,6 +176,16 @@ func (o *Options) validate(cores int) (*config, error) {
 	c.sched.Terminate = []exec.Step{{Signal: 15, Wait: killAfter}}
 	c.sched.KeepOrder = o.KeepOrder
 	c.sched.Mode = o.Mode
+	if c.sched.Order, err = sched.ParseOrder(o.Order); err != nil {
+		return nil, &FlagError{Err: err}
+	}
+	if o.PriorityCol < 0 {
+		return nil, usageErr("--priority-col %d: want a column number from 1", o.PriorityCol)
+	}
+	if o.PriorityCol > 0 && o.JSONL {
+		return nil, usageErr("--priority-col: JSONL jobs carry their own \"priority\"")
+	}
+	c.input.PriorityCol = o.PriorityCol
 	c.sched.Concurrency = o.Concurrency
 	c.sched.DryRun = o.DryRun
 

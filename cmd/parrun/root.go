@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime"
 	"strings"
 	"syscall"
 
@@ -109,6 +110,8 @@ their output and exit status.`,
 	f.BoolVar(&o.DryRun, "dry-run", false, "print the commands, run none")
 	f.BoolVarP(&o.Verbose, "verbose", "v", false, "print each command on stderr as it starts")
 	f.IntVar(&o.QueueSize, "queue-size", -1, "jobs read ahead (default 4×workers; 0 = all input first)")
+	f.StringVar(&o.Order, "order", sched.OrderFIFO, "order jobs start in, over the read-ahead window: fifo, lifo or priority")
+	f.IntVar(&o.PriorityCol, "priority-col", 0, "take --order priority from column `N` of each record (smaller first)")
 	f.StringVar(&o.Delay, "delay", "", "pause between job starts (1.5s, 200ms or seconds)")
 	f.StringVar(&o.Timeout, "timeout", "", "stop a job after this long")
 	f.StringVar(&o.KillAfter, "kill-after", "2s", "time between SIGTERM and SIGKILL")
@@ -163,7 +166,13 @@ func execute(ctx context.Context, o *Options, ios *IOStreams) (exitCode, error) 
 
 	cfg.sched.Env = os.Environ()
 	cfg.sched.Kill = kill
+	if cfg.mode == sched.ModeCoroutine {
+		// -j sets the OS threads the scheduler may use; --concurrency the
+		// jobs in flight (SPEC §3).
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(cfg.sched.Workers))
+	}
 	rep := report.New(cfg.report, ios.Out, ios.ErrOut)
+	cfg.sched.Notify = rep.Notice
 	var tr sched.Transport = &sched.Local{Terminate: cfg.sched.Terminate, Kill: kill}
 	stats, runErr := sched.Run(ctx, cfg.sched, src, tr, rep)
 	closeErr := rep.Close()

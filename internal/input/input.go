@@ -14,6 +14,7 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/parrun/parrun/internal/job"
@@ -48,6 +49,9 @@ type Config struct {
 	Template bool
 	// Shell runs records that are command lines.
 	Shell string
+	// PriorityCol, when positive, takes each job's --order priority from
+	// that column ({N}) of its record; it must be an integer.
+	PriorityCol int
 }
 
 // A Reader yields jobs in input order. It is not safe for concurrent use.
@@ -275,6 +279,15 @@ func (r *Reader) Next() (*job.Job, error) {
 			break
 		}
 		r.addRecord(j, more.vals)
+	}
+	if p := r.cfg.PriorityCol; p > 0 && j.Err == nil {
+		if p > len(j.Args) {
+			j.Err = fmt.Errorf("record %d: no column %d for --priority-col", j.Line, p)
+		} else if n, err := strconv.ParseInt(strings.TrimSpace(j.Args[p-1]), 10, 64); err != nil {
+			j.Err = fmt.Errorf("record %d: --priority-col %d: %q is not an integer", j.Line, p, j.Args[p-1])
+		} else {
+			j.Priority = n
+		}
 	}
 	if !r.cfg.Template {
 		c := job.ShellCommand(r.cfg.Shell, strings.Join(j.Whole, " "))

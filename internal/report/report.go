@@ -224,6 +224,13 @@ func oneLine(s string) string {
 	return s
 }
 
+// Notice writes a one-line notice for the user on stderr.
+func (r *Report) Notice(msg string) {
+	r.outMu.Lock()
+	defer r.outMu.Unlock()
+	fmt.Fprintf(r.stderr, "parrun: %s\n", oneLine(msg))
+}
+
 // Close ends the report: when any job failed, it prints the closing list
 // of failed jobs on stderr (SPEC §4).
 func (r *Report) Close() error {

@@ -14,8 +14,11 @@ import (
 	"fmt"
 	"io"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/parrun/parrun/internal/exec"
@@ -68,6 +71,12 @@ type Options struct {
 	Mode string
 	// Concurrency is how many jobs coroutine mode runs at once.
 	Concurrency int
+	// Notify, when set, receives one-line notices for the user (resource
+	// limits). It may be called from any goroutine.
+	Notify func(string)
+	// Order is the order jobs leave the read-ahead window: OrderFIFO (the
+	// default when empty), OrderLIFO or OrderPriority.
+	Order string
 }
 
 // A Source yields jobs in input order; Next returns io.EOF after the last.
@@ -158,6 +167,10 @@ type run struct {
 
 	stats   Stats
 	sinkErr error
+	free    chan int // coroutine mode's free slots
+
+	noticeOnce sync.Once
+	inUse      atomic.Int64 // slots taken out of circulation by shrink
 }
 
 // errSink is the cancellation cause when gathering results failed.
@@ -168,30 +181,33 @@ var errSink = errors.New("sched: gathering results failed")
 type slot chan *job.Done
 
 func (r *run) run(src Source) (Stats, error) {
-	var wg sync.WaitGroup // owns every goroutine below
+	var wg sync.WaitGroup // owns the reader and the runners
 
-	// Input: a bounded queue between the reader and the dispatcher is
-	// the read-ahead window; a full queue stops the reader (back-pressure).
+	// Input: the queue between the reader and the dispatcher is the
+	// read-ahead window, ordered by --order; when full it stops the reader.
 	qsize := r.opts.QueueSize
 	if qsize < 0 {
 		qsize = queueFactor * r.opts.Workers
 	}
-	queue := make(chan *job.Job, max(qsize, 1))
-	readAll := r.opts.QueueSize == 0
+	q := newQueue(r.ctx, r.opts.Order, qsize)
+	defer q.release()
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		defer close(queue)
-		r.read(src, queue, readAll)
+		defer q.close()
+		r.read(src, q)
 	}()
 
 	// Results: one writer goroutine hands results to the sink, so the sink
-	// needs no lock. With KeepOrder it drains per-job slots in input order;
-	// the slots channel's capacity bounds how far ahead of the oldest
-	// unfinished job the dispatcher may run: O(workers) memory.
+	// needs no lock. With KeepOrder in fifo order it drains per-job slots
+	// queued in input order; the slots channel's capacity bounds how far
+	// ahead of the oldest unfinished job the dispatcher may run: O(workers)
+	// memory. Other orders dispatch out of input order, so their results
+	// are put back in order by sequence number instead.
+	fifoSlots := r.opts.KeepOrder && (r.opts.Order == "" || r.opts.Order == OrderFIFO)
 	var slots chan slot
 	var results chan *job.Done
-	if r.opts.KeepOrder {
+	if fifoSlots {
 		slots = make(chan slot, 2*r.opts.Workers+1)
 	} else {
 		results = make(chan *job.Done, r.opts.Workers)
@@ -200,18 +216,20 @@ func (r *run) run(src Source) (Stats, error) {
 	writer.Add(1)
 	go func() {
 		defer writer.Done()
-		if r.opts.KeepOrder {
+		switch {
+		case fifoSlots:
 			for s := range slots {
 				r.done(<-s)
 			}
-		} else {
+		case r.opts.KeepOrder:
+			r.reorder(results)
+		default:
 			for d := range results {
 				r.done(d)
 			}
 		}
 	}()
 
-	// Runners.
 	type item struct {
 		j *job.Job
 		s slot
@@ -233,6 +251,7 @@ func (r *run) run(src Source) (Stats, error) {
 		for s := 1; s <= cap(free); s++ {
 			free <- s
 		}
+		r.free = free
 		launch = func(it item) {
 			s := <-free
 			wg.Add(1)
@@ -259,20 +278,17 @@ func (r *run) run(src Source) (Stats, error) {
 
 	// Dispatcher: this goroutine.
 	first := true
-	for j := range queue {
-		if r.ctx.Err() != nil {
-			// Cancelled: the rest of the queue does not run. Drain it so
-			// the reader can see the cancellation and stop.
-			continue
+	for {
+		j, ok := q.pop()
+		if !ok {
+			break
 		}
-		if !first && r.opts.Delay > 0 {
-			if !sleepCtx(r.ctx, r.opts.Delay) {
-				continue
-			}
+		if !first && r.opts.Delay > 0 && !sleepCtx(r.ctx, r.opts.Delay) {
+			break
 		}
 		first = false
 		it := item{j: j}
-		if r.opts.KeepOrder {
+		if fifoSlots {
 			it.s = make(slot, 1)
 			slots <- it.s
 		}
@@ -294,38 +310,49 @@ func (r *run) run(src Source) (Stats, error) {
 	return r.stats, r.sinkErr
 }
 
-// read moves jobs from src to queue until input ends or the run is
-// cancelled. With readAll it reads the whole input before the first job is
-// queued (--queue-size 0).
-func (r *run) read(src Source, queue chan<- *job.Job, readAll bool) {
-	var all []*job.Job
+// reorder hands results to the sink in input order when jobs run out of
+// input order (lifo, priority): a result waits until every job before it
+// has been reported. Sequence numbers are contiguous from 1.
+func (r *run) reorder(results <-chan *job.Done) {
+	next := int64(1)
+	held := map[int64]*job.Done{}
+	for d := range results {
+		held[d.Job.Seq] = d
+		for {
+			h, ok := held[next]
+			if !ok {
+				break
+			}
+			delete(held, next)
+			r.done(h)
+			next++
+		}
+	}
+	// Cancelled runs leave gaps: report what finished, in order.
+	keys := make([]int64, 0, len(held))
+	for k := range held {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		r.done(held[k])
+	}
+}
+
+// read moves jobs from src to the queue until input ends or the run is
+// cancelled.
+func (r *run) read(src Source, q *queue) {
 	for r.ctx.Err() == nil {
 		j, err := src.Next()
 		if errors.Is(err, io.EOF) {
-			break
+			return
 		}
 		if err != nil {
 			// An input error ends the input; it is reported as a failed job
 			// of its own so that nothing is silently lost.
 			j = &job.Job{Err: fmt.Errorf("reading input: %w", err), Retries: -1}
 		}
-		if readAll {
-			all = append(all, j)
-			continue
-		}
-		select {
-		case queue <- j:
-		case <-r.ctx.Done():
-			return
-		}
-		if err != nil {
-			return
-		}
-	}
-	for _, j := range all {
-		select {
-		case queue <- j:
-		case <-r.ctx.Done():
+		if !q.push(j) || err != nil {
 			return
 		}
 	}
@@ -379,7 +406,7 @@ func (r *run) runJob(j *job.Job, slot int) (d *job.Done) {
 	if j.Timeout > 0 {
 		timeout = j.Timeout
 	}
-	d.Result = r.tr.Run(r.ctx, &Task{
+	task := &Task{
 		Job:     j,
 		Slot:    slot,
 		Argv:    d.Command.Argv,
@@ -387,8 +414,70 @@ func (r *run) runJob(j *job.Job, slot int) (d *job.Done) {
 		Stdout:  d.Stdout,
 		Stderr:  d.Stderr,
 		Timeout: timeout,
+	}
+	backoff := minBackoff
+	for {
+		d.Result = r.tr.Run(r.ctx, task)
+		// Resource exhaustion is back-pressure, never failure (SPEC §3):
+		// the job did not start, so it waits and tries again, and
+		// coroutine mode runs fewer jobs at once from now on.
+		if !isResourceErr(d.Result.Err) || r.ctx.Err() != nil {
+			return d
+		}
+		r.shrink(d.Result.Err)
+		if !sleepCtx(r.ctx, backoff) {
+			return d
+		}
+		backoff = min(2*backoff, maxBackoff)
+	}
+}
+
+// Back-off between attempts to start a job that hit a resource limit.
+const (
+	minBackoff = 10 * time.Millisecond
+	maxBackoff = time.Second
+	// minConcurrency is as far down as resource limits push coroutine
+	// mode's concurrency.
+	minConcurrency = 4
+)
+
+// isResourceErr reports whether err says a job could not start because a
+// process or file limit was reached.
+func isResourceErr(err error) bool {
+	return err != nil && (errors.Is(err, syscall.EAGAIN) || errors.Is(err, syscall.EMFILE) ||
+		errors.Is(err, syscall.ENFILE) || errors.Is(err, syscall.ENOMEM))
+}
+
+// shrink lowers coroutine mode's concurrency by one slot (taking a free
+// slot number out of circulation for good) and says so, once.
+func (r *run) shrink(err error) {
+	r.noticeOnce.Do(func() {
+		if r.opts.Notify != nil {
+			r.opts.Notify(fmt.Sprintf("resource limit reached (%v): jobs wait and retry; fewer run at once", rootErr(err)))
+		}
 	})
-	return d
+	if r.free == nil || r.inUse.Add(1) > int64(cap(r.free)-minConcurrency) {
+		if r.free != nil {
+			r.inUse.Add(-1)
+		}
+		return
+	}
+	select {
+	case <-r.free:
+	default:
+		r.inUse.Add(-1)
+	}
+}
+
+// rootErr is the innermost error: the errno, for a one-line notice.
+func rootErr(err error) error {
+	for {
+		u := errors.Unwrap(err)
+		if u == nil {
+			return err
+		}
+		err = u
+	}
 }
 
 // env is the job's environment: the run's, the job's own, and

@@ -1,0 +1,144 @@
+package sched
+
+import (
+	"container/heap"
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/parrun/parrun/internal/job"
+)
+
+// Orders of the read-ahead window (--order, SPEC §3).
+const (
+	OrderFIFO     = "fifo"
+	OrderLIFO     = "lifo"
+	OrderPriority = "priority"
+)
+
+// ParseOrder checks an --order value.
+func ParseOrder(s string) (string, error) {
+	switch s {
+	case OrderFIFO, OrderLIFO, OrderPriority:
+		return s, nil
+	case "":
+		return OrderFIFO, nil
+	}
+	return "", fmt.Errorf("--order %q: want fifo, lifo or priority", s)
+}
+
+// queue is the bounded read-ahead window between the input reader and the
+// dispatcher: a heap ordered by the run's --order, holding at most size
+// jobs (size 0: unbounded, and nothing is popped until input has ended).
+// A full queue blocks the reader: that is the back-pressure that keeps
+// memory flat however long the input is (SPEC §1).
+//
+// One goroutine pushes and one pops. Cancelling ctx releases both.
+type queue struct {
+	mu      sync.Mutex
+	cond    *sync.Cond
+	h       jobHeap
+	size    int
+	closed  bool
+	stopped bool // ctx is done
+	stop    func() bool
+}
+
+func newQueue(ctx context.Context, order string, size int) *queue {
+	q := &queue{size: size}
+	q.cond = sync.NewCond(&q.mu)
+	switch order {
+	case OrderLIFO:
+		q.h.less = func(a, b *job.Job) bool { return a.Seq > b.Seq }
+	case OrderPriority:
+		q.h.less = func(a, b *job.Job) bool {
+			if a.Priority != b.Priority {
+				return a.Priority < b.Priority
+			}
+			return a.Seq < b.Seq // ties in input order
+		}
+	default:
+		q.h.less = func(a, b *job.Job) bool { return a.Seq < b.Seq }
+	}
+	q.stop = context.AfterFunc(ctx, func() {
+		q.mu.Lock()
+		q.stopped = true
+		q.mu.Unlock()
+		q.cond.Broadcast()
+	})
+	return q
+}
+
+// release detaches the queue from its context. Call it when done.
+func (q *queue) release() { q.stop() }
+
+// push adds j, waiting while the queue is full. It returns false when the
+// run was cancelled.
+func (q *queue) push(j *job.Job) bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for q.size > 0 && q.h.Len() >= q.size && !q.stopped {
+		q.cond.Wait()
+	}
+	if q.stopped {
+		return false
+	}
+	heap.Push(&q.h, j)
+	q.cond.Broadcast()
+	return true
+}
+
+// close says no more jobs will be pushed.
+func (q *queue) close() {
+	q.mu.Lock()
+	q.closed = true
+	q.mu.Unlock()
+	q.cond.Broadcast()
+}
+
+// pop removes the next job in order, waiting for one. It returns false when
+// the input has ended and the queue is empty, or the run was cancelled.
+func (q *queue) pop() (*job.Job, bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for !q.stopped && (q.h.Len() == 0 || (q.size == 0 && !q.closed)) {
+		if q.closed && q.h.Len() == 0 {
+			return nil, false
+		}
+		q.cond.Wait()
+	}
+	if q.stopped {
+		return nil, false
+	}
+	j := heap.Pop(&q.h).(*job.Job)
+	q.cond.Broadcast()
+	return j, true
+}
+
+// drain removes and returns every queued job (after cancellation: they
+// were read but never started).
+func (q *queue) drain() []*job.Job {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	out := q.h.items
+	q.h.items = nil
+	return out
+}
+
+// jobHeap is a container/heap of jobs under a less function.
+type jobHeap struct {
+	items []*job.Job
+	less  func(a, b *job.Job) bool
+}
+
+func (h *jobHeap) Len() int           { return len(h.items) }
+func (h *jobHeap) Less(i, k int) bool { return h.less(h.items[i], h.items[k]) }
+func (h *jobHeap) Swap(i, k int)      { h.items[i], h.items[k] = h.items[k], h.items[i] }
+func (h *jobHeap) Push(x any)         { h.items = append(h.items, x.(*job.Job)) }
+func (h *jobHeap) Pop() any {
+	n := len(h.items) - 1
+	j := h.items[n]
+	h.items[n] = nil
+	h.items = h.items[:n]
+	return j
+}
