@@ -8,7 +8,10 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/parrun/parrun/internal/exec"
 	"github.com/parrun/parrun/internal/input"
@@ -44,6 +47,15 @@ type Options struct {
 	KillAfter   string
 	Order       string
 	PriorityCol int
+	Retries     int
+	RetryDelay  string
+	Halt        string
+	TermSeq     string
+	Joblog      string
+	Resume      bool
+	ResumeFail  bool
+	Results     string
+	JSON        bool
 
 	// Args are the positional arguments: the template and ::: groups.
 	Args []string
@@ -57,6 +69,11 @@ type config struct {
 	report report.Options
 	// concurrency is coroutine mode's limit on jobs in flight.
 	concurrency int
+	// joblog is the --joblog path ("+FILE" appends); resume and
+	// resumeFailed say which jobs it lets a run skip.
+	joblog       string
+	resume       bool
+	resumeFailed bool
 }
 
 // usageErr returns a FlagError.
@@ -173,7 +190,28 @@ func (o *Options) validate(cores int) (*config, error) {
 			return nil, err
 		}
 	}
-	c.sched.Terminate = []exec.Step{{Signal: 15, Wait: killAfter}}
+	c.sched.Terminate = []exec.Step{{Signal: syscall.SIGTERM, Wait: killAfter}}
+	if o.TermSeq != "" {
+		if c.sched.Terminate, err = parseTermSeq(o.TermSeq); err != nil {
+			return nil, usageErr("--termseq %q: %w", o.TermSeq, err)
+		}
+	}
+	if o.Retries < 0 {
+		return nil, usageErr("--retries %d: must be 0 or more", o.Retries)
+	}
+	c.sched.Retries = o.Retries
+	if c.sched.RetryDelay, err = flagDuration("--retry-delay", o.RetryDelay); err != nil {
+		return nil, err
+	}
+	if c.sched.Halt, err = sched.ParseHalt(o.Halt); err != nil {
+		return nil, &FlagError{Err: err}
+	}
+	c.joblog = o.Joblog
+	c.resume = o.Resume || o.ResumeFail
+	c.resumeFailed = o.ResumeFail
+	if c.resume && (o.Joblog == "" || o.Joblog == "+") {
+		return nil, usageErr("--resume needs --joblog FILE to know what already ran")
+	}
 	c.sched.KeepOrder = o.KeepOrder
 	c.sched.Mode = o.Mode
 	if c.sched.Order, err = sched.ParseOrder(o.Order); err != nil {
@@ -199,7 +237,8 @@ func (o *Options) validate(cores int) (*config, error) {
 	if n > 1 {
 		return nil, usageErr("--group, --line-buffer and --ungroup exclude each other: use one")
 	}
-	c.report = report.Options{Tag: o.Tag, DryRun: o.DryRun, Verbose: o.Verbose, TmpDir: os.TempDir()}
+	c.report = report.Options{Tag: o.Tag, DryRun: o.DryRun, Verbose: o.Verbose, TmpDir: os.TempDir(),
+		JSON: o.JSON, ResultsDir: o.Results}
 	switch {
 	case o.KeepOrder:
 		// Output in input order needs whole jobs: -k groups (README).
@@ -399,3 +438,27 @@ func unescape(s string) (string, error) {
 
 // defaultWorkers is the usable CPU count (cgroup-aware in Go ≥ 1.25).
 func defaultWorkers() int { return runtime.GOMAXPROCS(0) }
+
+// parseTermSeq parses GNU parallel's --termseq: signal names and waits in
+// milliseconds, alternating ("TERM,200,TERM,100,KILL,25"). After the last
+// step parrun sends SIGKILL.
+func parseTermSeq(s string) ([]exec.Step, error) {
+	parts := strings.Split(s, ",")
+	if len(parts)%2 != 0 {
+		return nil, errors.New("want SIGNAL,MS pairs such as TERM,200,KILL,25")
+	}
+	var steps []exec.Step
+	for i := 0; i < len(parts); i += 2 {
+		name := strings.ToUpper(strings.TrimPrefix(strings.TrimSpace(parts[i]), "SIG"))
+		sig := unix.SignalNum("SIG" + name)
+		if sig == 0 {
+			return nil, fmt.Errorf("unknown signal %q", parts[i])
+		}
+		ms, err := strconv.Atoi(strings.TrimSpace(parts[i+1]))
+		if err != nil || ms < 0 {
+			return nil, fmt.Errorf("bad wait %q: want milliseconds", parts[i+1])
+		}
+		steps = append(steps, exec.Step{Signal: sig, Wait: time.Duration(ms) * time.Millisecond})
+	}
+	return steps, nil
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -13,6 +14,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/parrun/parrun/internal/input"
+	"github.com/parrun/parrun/internal/job"
 	"github.com/parrun/parrun/internal/report"
 	"github.com/parrun/parrun/internal/sched"
 )
@@ -115,6 +117,15 @@ their output and exit status.`,
 	f.StringVar(&o.Delay, "delay", "", "pause between job starts (1.5s, 200ms or seconds)")
 	f.StringVar(&o.Timeout, "timeout", "", "stop a job after this long")
 	f.StringVar(&o.KillAfter, "kill-after", "2s", "time between SIGTERM and SIGKILL")
+	f.StringVar(&o.TermSeq, "termseq", "", "termination sequence, GNU style: TERM,200,TERM,100,KILL,25 (ms)")
+	f.IntVar(&o.Retries, "retries", 0, "give a failed job up to `N` more attempts")
+	f.StringVar(&o.RetryDelay, "retry-delay", "", "pause before each retry")
+	f.StringVar(&o.Halt, "halt", "never", "stop early: never, soon|now,fail|success|done=N or =P%")
+	f.StringVar(&o.Joblog, "joblog", "", "write GNU parallel's joblog to `FILE` (+FILE appends)")
+	f.BoolVar(&o.Resume, "resume", false, "skip jobs the joblog shows as finished")
+	f.BoolVar(&o.ResumeFail, "resume-failed", false, "like --resume, but run failed jobs again too")
+	f.StringVar(&o.Results, "results", "", "save each job's stdout, stderr and result.json under `DIR`/<seq>/")
+	f.BoolVar(&o.JSON, "json", false, "write one JSON object per job on stdout instead of its output")
 	return cmd
 }
 
@@ -139,15 +150,22 @@ func execute(ctx context.Context, o *Options, ios *IOStreams) (exitCode, error) 
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	kill := make(chan struct{})
-	sigc := make(chan os.Signal, 2)
-	signal.Notify(sigc, syscall.SIGINT, syscall.SIGTERM, syscall.SIGPIPE)
+	admit, stopAdmitting := context.WithCancelCause(ctx)
+	defer stopAdmitting(nil)
+	sigc := make(chan os.Signal, 4)
+	signal.Notify(sigc, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGPIPE)
 	sigDone := make(chan struct{})
 	go func() {
 		defer close(sigDone)
 		n := 0
 		for s := range sigc {
 			sig := s.(syscall.Signal)
-			if sig == syscall.SIGPIPE {
+			switch sig {
+			case syscall.SIGPIPE:
+				continue
+			case syscall.SIGHUP:
+				// As GNU parallel: start nothing new, let running jobs end.
+				stopAdmitting(errHangup)
 				continue
 			}
 			n++
@@ -164,8 +182,32 @@ func execute(ctx context.Context, o *Options, ios *IOStreams) (exitCode, error) 
 		<-sigDone
 	}()
 
+	// Joblog and --resume.
+	if cfg.joblog != "" {
+		path, appendTo := strings.CutPrefix(cfg.joblog, "+")
+		if cfg.resume {
+			done, err := report.ReadJoblog(path)
+			if err != nil {
+				return exitError, &FlagError{Err: err}
+			}
+			failedToo := !cfg.resumeFailed
+			cfg.sched.Skip = func(j *job.Job) bool {
+				e, ok := done[j.Seq]
+				return ok && e.Finished(failedToo)
+			}
+			appendTo = true
+		}
+		jl, err := report.OpenJoblog(path, appendTo)
+		if err != nil {
+			return exitError, &FlagError{Err: err}
+		}
+		defer jl.Close()
+		cfg.report.Joblog = jl
+	}
+
 	cfg.sched.Env = os.Environ()
 	cfg.sched.Kill = kill
+	cfg.sched.Admit = admit
 	if cfg.mode == sched.ModeCoroutine {
 		// -j sets the OS threads the scheduler may use; --concurrency the
 		// jobs in flight (SPEC §3).
@@ -181,6 +223,11 @@ func execute(ctx context.Context, o *Options, ios *IOStreams) (exitCode, error) 
 	}
 	cause := context.Cause(ctx)
 	code := codeFor(runErr, stats.Failed, cause)
+	if stats.Jobs > 0 || stats.Read > 0 {
+		if why := haltNote(cfg.sched.Halt, stats.Stopped); why != "" {
+			rep.Notice(why)
+		}
+	}
 	if code == exitBrokenPipe {
 		return code, nil // the reader went away: nothing to say to it
 	}
@@ -188,6 +235,17 @@ func execute(ctx context.Context, o *Options, ios *IOStreams) (exitCode, error) 
 		return code, runErr
 	}
 	return code, nil
+}
+
+// errHangup is the cause of a run that stopped admitting jobs on SIGHUP.
+var errHangup = errors.New("hangup: no new jobs started")
+
+// haltNote says why a run stopped early because of --halt, or "".
+func haltNote(h sched.Halt, cause error) string {
+	if errors.Is(cause, sched.ErrHaltNow) || errors.Is(cause, sched.ErrHaltSoon) {
+		return fmt.Sprintf("--halt %s reached: %v", h, cause)
+	}
+	return ""
 }
 
 // applyEnv gives every flag the user did not set its PARRUN_* environment

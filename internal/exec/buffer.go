@@ -8,6 +8,10 @@ import (
 	"os"
 )
 
+// ErrSpill is wrapped in every error of writing or creating a spill file:
+// the disk is full or failing, and the run should stop (SPEC §6 issue 5).
+var ErrSpill = errors.New("spill file")
+
 // A Buffer holds one stream of a job's output: in memory up to its limit,
 // then in a temporary file under its directory ($TMPDIR when empty). The
 // file is unlinked as soon as it is created, so it is gone when the Buffer
@@ -64,7 +68,7 @@ func (b *Buffer) Write(p []byte) (int, error) {
 	n, err := b.file.Write(p)
 	b.n += int64(n)
 	if err != nil {
-		b.err = fmt.Errorf("writing spill file %s: %w", b.file.Name(), err)
+		b.err = fmt.Errorf("writing %w %s: %w", ErrSpill, b.file.Name(), err)
 		return n, b.err
 	}
 	return n, nil
@@ -85,7 +89,7 @@ func (b *Buffer) ReadFrom(r io.Reader) (int64, error) {
 			if err != nil {
 				var pe *os.PathError
 				if errors.As(err, &pe) && pe.Path == b.file.Name() {
-					b.err = fmt.Errorf("writing spill file %s: %w", b.file.Name(), err)
+					b.err = fmt.Errorf("writing %w %s: %w", ErrSpill, b.file.Name(), err)
 					return total, b.err
 				}
 			}
@@ -127,7 +131,7 @@ func (b *Buffer) spill() error {
 	}
 	f, err := os.CreateTemp(b.Dir, "parrun-spill-*")
 	if err != nil {
-		b.err = fmt.Errorf("creating spill file: %w", err)
+		b.err = fmt.Errorf("creating %w in %s: %w", ErrSpill, dirName(b.Dir), err)
 		return b.err
 	}
 	// Unlink at once: the open descriptor keeps the data; no path is left
@@ -135,7 +139,7 @@ func (b *Buffer) spill() error {
 	os.Remove(f.Name())
 	b.file = f
 	if _, err := f.Write(b.mem); err != nil {
-		b.err = fmt.Errorf("writing spill file %s: %w", f.Name(), err)
+		b.err = fmt.Errorf("writing %w %s: %w", ErrSpill, f.Name(), err)
 		return b.err
 	}
 	b.mem = nil
@@ -175,4 +179,11 @@ func (b *Buffer) Close() error {
 	err := b.file.Close()
 	b.file = nil
 	return err
+}
+
+func dirName(d string) string {
+	if d == "" {
+		return os.TempDir()
+	}
+	return d
 }

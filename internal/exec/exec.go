@@ -38,6 +38,11 @@ const (
 	ExitNotExecutable = 126
 )
 
+// ErrNotStarted is wrapped in the error of a job whose process could not
+// be started for a reason other than the program itself (a resource limit,
+// say): nothing of the job ran, so it may be tried again.
+var ErrNotStarted = errors.New("exec: could not start job")
+
 // ErrTimedOut is the cancellation cause of a job that ran past its time-out.
 var ErrTimedOut = errors.New("timed out")
 
@@ -92,6 +97,9 @@ type Result struct {
 	Signal syscall.Signal
 	// TimedOut reports that the job was stopped by its time-out.
 	TimedOut bool
+	// Killed reports that parrun stopped the job: its context was done
+	// (time-out, halt, interrupt) and the termination sequence ran.
+	Killed bool
 	// Start and Duration time the job's run.
 	Start    time.Time
 	Duration time.Duration
@@ -197,11 +205,16 @@ func (r *Runner) Run(ctx context.Context, s *Spec) *Result {
 		return res
 	}
 	cmd := &osexec.Cmd{
-		Path:        path,
-		Args:        s.Argv,
-		Env:         s.Env,
-		Dir:         s.Dir,
-		SysProcAttr: &syscall.SysProcAttr{Setpgid: true},
+		Path: path,
+		Args: s.Argv,
+		Env:  s.Env,
+		Dir:  s.Dir,
+		// Its own process group, so that the termination sequence reaches
+		// every process the job starts. Pdeathsig kills the job's leader
+		// should parrun die without running its own cleanup (SIGKILL);
+		// parrun locks no OS thread, so the thread that forked lives as
+		// long as parrun does (golang/go#27505).
+		SysProcAttr: &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL},
 	}
 	if s.Stdin != nil {
 		cmd.Stdin = s.Stdin
@@ -229,7 +242,7 @@ func (r *Runner) Run(ctx context.Context, s *Spec) *Result {
 		pr, pw, err := os.Pipe()
 		if err != nil {
 			closeAll(pipes)
-			res.Err = fmt.Errorf("exec: creating output pipe: %w", err)
+			res.Err = fmt.Errorf("%w: creating output pipe: %w", ErrNotStarted, err)
 			return res
 		}
 		*target = pw
@@ -320,8 +333,9 @@ func (r *Runner) Run(ctx context.Context, s *Spec) *Result {
 		res.User = time.Duration(ru.Utime.Nano())
 		res.System = time.Duration(ru.Stime.Nano())
 	}
-	if ctx.Err() != nil && errors.Is(context.Cause(ctx), ErrTimedOut) {
-		res.TimedOut = true
+	if ctx.Err() != nil {
+		res.Killed = true
+		res.TimedOut = errors.Is(context.Cause(ctx), ErrTimedOut)
 	}
 	if werr != nil {
 		var ee *osexec.ExitError
@@ -341,9 +355,13 @@ func (r *Runner) Run(ctx context.Context, s *Spec) *Result {
 // group was killed.
 const pipeGrace = 100 * time.Millisecond
 
-// terminate runs the termination sequence against the process group pgid
-// until the group's leader has exited (exited is closed) and no process of
-// the group is left, or the sequence ends in SIGKILL.
+// terminate runs the termination sequence against the process group pgid:
+// each step's signal, then up to its wait for the job to end; then SIGKILL
+// to the whole group. The job has ended when exited is closed (its leader
+// reaped, its output pipes at EOF): the rest of the group, if any, are
+// orphans of a cancelled job and are killed at once rather than waited for
+// (checking a group for survivors cannot tell a zombie from a live process,
+// and reaping orphans is up to init, which may be slow).
 func terminate(ctx context.Context, pgid int, s *Spec, exited <-chan struct{}) {
 	steps := s.Terminate
 	if len(steps) == 0 {
@@ -362,53 +380,25 @@ func terminate(ctx context.Context, pgid int, s *Spec, exited <-chan struct{}) {
 		if syscall.Kill(-pgid, sig) != nil {
 			return // no process of the group is left
 		}
-		if !waitGroupGone(pgid, st.Wait, exited, s.Kill) {
-			break // hurried: SIGKILL now
-		}
-		if syscall.Kill(-pgid, 0) != nil {
-			return
+		if !waitStep(st.Wait, exited, s.Kill) {
+			break
 		}
 	}
 	syscall.Kill(-pgid, syscall.SIGKILL)
 }
 
-// groupPoll is how often a terminating group is checked for survivors
-// once its leader has exited (the leader's exit is signalled, its orphans'
-// is not).
-const groupPoll = 20 * time.Millisecond
-
-// waitGroupGone waits up to d for the process group to be empty. It
-// returns false when kill was closed (skip to SIGKILL).
-func waitGroupGone(pgid int, d time.Duration, exited <-chan struct{}, kill <-chan struct{}) bool {
-	deadline := time.NewTimer(d)
-	defer deadline.Stop()
-	for {
-		select {
-		case <-deadline.C:
-			return true
-		case <-kill:
-			return false
-		case <-exited:
-			// The leader is gone; orphans of the group may not be.
-			if syscall.Kill(-pgid, 0) != nil {
-				return true
-			}
-			exited = nil
-			tick := time.NewTicker(groupPoll)
-			defer tick.Stop()
-			for {
-				select {
-				case <-deadline.C:
-					return true
-				case <-kill:
-					return false
-				case <-tick.C:
-					if syscall.Kill(-pgid, 0) != nil {
-						return true
-					}
-				}
-			}
-		}
+// waitStep waits up to d for the job to end. It returns false when the
+// sequence should skip to SIGKILL: the job ended, or kill was closed.
+func waitStep(d time.Duration, exited <-chan struct{}, kill <-chan struct{}) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-exited:
+		return false
+	case <-kill:
+		return false
 	}
 }
 
@@ -424,7 +414,7 @@ func startFailed(res *Result, s *Spec, err error) {
 	default:
 		// EAGAIN, EMFILE and friends: the caller may retry; keep the errno
 		// reachable with errors.Is.
-		res.Err = fmt.Errorf("exec: starting %s: %w", s.Argv[0], err)
+		res.Err = fmt.Errorf("%w: %s: %w", ErrNotStarted, s.Argv[0], err)
 		return
 	}
 	fmt.Fprintf(writerOrDiscard(s.Stderr), "parrun: %s\n", msg)

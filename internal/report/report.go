@@ -48,6 +48,12 @@ type Options struct {
 	DryRun bool
 	// Verbose prints each command on stderr as it starts.
 	Verbose bool
+	// JSON writes one JSON object per job on stdout instead of its output.
+	JSON bool
+	// Joblog, when set, gets a line per finished job.
+	Joblog *Joblog
+	// ResultsDir, when set, gets DIR/<seq>/stdout, stderr and result.json.
+	ResultsDir string
 }
 
 // A Report is the sink of a run: it implements sched.Sink. Build it with
@@ -93,13 +99,17 @@ func (r *Report) Start(j *job.Job, cmd job.Command, slot int) (stdout, stderr io
 		prefix = j.Describe() + "\t"
 	}
 	switch {
-	case r.opts.Mode == Group:
-		return exec.NewBuffer(r.opts.BufferSize, r.opts.TmpDir), exec.NewBuffer(r.opts.BufferSize, r.opts.TmpDir)
-	case r.opts.Mode == Ungroup && prefix == "":
+	case r.opts.Mode == Group || r.opts.JSON:
+		stdout, stderr = exec.NewBuffer(r.opts.BufferSize, r.opts.TmpDir), exec.NewBuffer(r.opts.BufferSize, r.opts.TmpDir)
+	case r.opts.Mode == Ungroup && prefix == "" && r.opts.ResultsDir == "":
 		return r.passThrough(r.stdout), r.passThrough(r.stderr)
 	default:
-		return r.newLineWriter(r.stdout, prefix), r.newLineWriter(r.stderr, prefix)
+		stdout, stderr = r.newLineWriter(r.stdout, prefix), r.newLineWriter(r.stderr, prefix)
 	}
+	if r.opts.ResultsDir != "" {
+		return r.teeResults(j, stdout, stderr)
+	}
+	return stdout, stderr
 }
 
 // passThrough hands a file to the job as it is (no copy at all), or wraps
@@ -126,7 +136,25 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 // sched.Sink; it is called from one goroutine. It returns an error only
 // when parrun's own output cannot be written.
 func (r *Report) Done(d *job.Done) error {
-	err := r.write(d)
+	var errs []error
+	if r.opts.ResultsDir != "" {
+		errs = append(errs, r.saveResults(d))
+	}
+	if r.opts.JSON {
+		errs = append(errs, r.writeJSON(d))
+	} else {
+		errs = append(errs, r.write(d))
+	}
+	if r.opts.Joblog != nil {
+		errs = append(errs, r.opts.Joblog.Write(d))
+	}
+	closeOutputs(d)
+	// Disk trouble stops the run (SPEC §6, issue 5): a spill file that
+	// could not be written means lost output, and parrun says which file.
+	if d.Result != nil && errors.Is(d.Result.Err, exec.ErrSpill) {
+		errs = append(errs, d.Result.Err)
+	}
+	err := errors.Join(errs...)
 	if d.Failed() {
 		r.nFailed++
 		if len(r.failed) < maxFailedListed {
@@ -153,10 +181,9 @@ func (r *Report) write(d *job.Done) error {
 		if i == 1 {
 			dst = r.stderr
 		}
-		switch w := w.(type) {
+		switch w := unwrap(w).(type) {
 		case *exec.Buffer:
 			errs = append(errs, r.writeBuffer(dst, w, d))
-			w.Close()
 		case *lineWriter:
 			errs = append(errs, w.flush())
 		}
@@ -167,6 +194,31 @@ func (r *Report) write(d *job.Done) error {
 		r.outMu.Unlock()
 	}
 	return errors.Join(errs...)
+}
+
+// writeJSON writes the job's --json line.
+func (r *Report) writeJSON(d *job.Done) error {
+	var outs [2]rereader
+	for i, w := range []io.Writer{d.Stdout, d.Stderr} {
+		if b, ok := unwrap(w).(*exec.Buffer); ok {
+			outs[i] = b
+		}
+	}
+	r.outMu.Lock()
+	defer r.outMu.Unlock()
+	return wrapOut(writeJSON(r.stdout, NewRecord(d), outs[0], outs[1]))
+}
+
+// closeOutputs releases a job's output buffers and results files.
+func closeOutputs(d *job.Done) {
+	for _, w := range []io.Writer{d.Stdout, d.Stderr} {
+		if t, ok := w.(*tee); ok {
+			t.f.Close()
+		}
+		if c, ok := unwrap(w).(io.Closer); ok {
+			c.Close()
+		}
+	}
 }
 
 // writeBuffer writes a grouped stream, with --tag prefixes if asked.

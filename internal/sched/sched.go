@@ -77,6 +77,19 @@ type Options struct {
 	// Order is the order jobs leave the read-ahead window: OrderFIFO (the
 	// default when empty), OrderLIFO or OrderPriority.
 	Order string
+	// Retries is how many more attempts a failed job gets (--retries); a
+	// job's own Retries, when not negative, wins.
+	Retries int
+	// RetryDelay is the pause before each retry.
+	RetryDelay time.Duration
+	// Halt stops the run early (--halt).
+	Halt Halt
+	// Admit, when done, stops the run from starting jobs while the running
+	// ones finish (SIGHUP). nil never stops admitting.
+	Admit context.Context
+	// Skip, when set, says which jobs not to run at all (--resume). A
+	// skipped job is not reported to the sink.
+	Skip func(*job.Job) bool
 }
 
 // A Source yields jobs in input order; Next returns io.EOF after the last.
@@ -90,15 +103,24 @@ type Sink interface {
 	// returns where the job's output goes (nil discards). It must be safe
 	// for concurrent use.
 	Start(j *job.Job, cmd job.Command, slot int) (stdout, stderr io.Writer)
-	// Done is called exactly once for every job that was read, whether it
-	// ran or not, always from the same goroutine; in input order when
-	// KeepOrder is set. An error stops the run (it is returned by Run).
+	// Done is called exactly once for every job that started (or was a bad
+	// record), always from the same goroutine; in input order when
+	// KeepOrder is set. Jobs never started because the run stopped early
+	// are not reported. An error stops the run: running jobs are stopped
+	// and Run returns the error.
 	Done(d *job.Done) error
 }
 
 // Stats counts what a run did.
 type Stats struct {
+	// Jobs counts the jobs reported; Failed those of them that failed.
 	Jobs, Failed int
+	// Read counts the jobs read from the input, Skipped those --resume
+	// skipped.
+	Read, Skipped int
+	// Stopped is why the run stopped starting jobs before the input ended
+	// (ErrHaltSoon, ErrHaltNow, the Admit or ctx cause), or nil.
+	Stopped error
 }
 
 // A Transport runs one attempt of a job: in this process (thread and
@@ -153,8 +175,21 @@ func Run(ctx context.Context, opts Options, src Source, tr Transport, sink Sink)
 	}
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	r := &run{opts: opts, tr: tr, sink: sink, ctx: ctx, cancel: cancel}
+	// startCtx ends when no more jobs may start: a halt "soon", SIGHUP
+	// (Admit), or anything that ends ctx itself.
+	startCtx, stopStarting := context.WithCancelCause(ctx)
+	defer stopStarting(nil)
+	if opts.Admit != nil {
+		stop := context.AfterFunc(opts.Admit, func() { stopStarting(context.Cause(opts.Admit)) })
+		defer stop()
+	}
+	r := &run{opts: opts, tr: tr, sink: sink, ctx: ctx, cancel: cancel, startCtx: startCtx, stopStarting: stopStarting}
 	return r.run(src)
+}
+
+// String summarises the stats.
+func (s Stats) String() string {
+	return fmt.Sprintf("%d jobs, %d failed", s.Jobs, s.Failed)
 }
 
 // run is the state of one Run.
@@ -162,8 +197,11 @@ type run struct {
 	opts   Options
 	tr     Transport
 	sink   Sink
-	ctx    context.Context
+	ctx    context.Context // done: stop running jobs too
 	cancel context.CancelCauseFunc
+	// startCtx done: start no more jobs.
+	startCtx     context.Context
+	stopStarting context.CancelCauseFunc
 
 	stats   Stats
 	sinkErr error
@@ -171,6 +209,17 @@ type run struct {
 
 	noticeOnce sync.Once
 	inUse      atomic.Int64 // slots taken out of circulation by shrink
+
+	// Input progress, written by the reader, read by the writer (halt
+	// percentages) and reorder (skipped sequence numbers).
+	nRead     atomic.Int64
+	nSkipped  atomic.Int64
+	inputDone atomic.Bool
+	skipped   sync.Map // seq → struct{}, for reorder
+
+	// Halt counters, writer goroutine only.
+	nSuccess, nFail, nDone int
+	halted                 bool
 }
 
 // errSink is the cancellation cause when gathering results failed.
@@ -189,7 +238,7 @@ func (r *run) run(src Source) (Stats, error) {
 	if qsize < 0 {
 		qsize = queueFactor * r.opts.Workers
 	}
-	q := newQueue(r.ctx, r.opts.Order, qsize)
+	q := newQueue(r.startCtx, r.opts.Order, qsize)
 	defer q.release()
 	wg.Add(1)
 	go func() {
@@ -244,7 +293,7 @@ func (r *run) run(src Source) (Stats, error) {
 	// launch hands one job to a runner. Thread mode: a fixed pool of
 	// Workers goroutines, each a slot. Coroutine mode: a goroutine per job,
 	// at most Concurrency at once; a free slot number is the semaphore.
-	var launch func(it item)
+	var launch func(it item) bool
 	stop := func() {}
 	if r.opts.Mode == ModeCoroutine {
 		free := make(chan int, max(r.opts.Concurrency, 1))
@@ -252,14 +301,20 @@ func (r *run) run(src Source) (Stats, error) {
 			free <- s
 		}
 		r.free = free
-		launch = func(it item) {
-			s := <-free
+		launch = func(it item) bool {
+			var s int
+			select {
+			case s = <-free:
+			case <-r.startCtx.Done():
+				return false
+			}
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
 				finish(it, r.runJob(it.j, s))
 				free <- s
 			}()
+			return true
 		}
 	} else {
 		work := make(chan item)
@@ -273,7 +328,14 @@ func (r *run) run(src Source) (Stats, error) {
 				}
 			}()
 		}
-		launch = func(it item) { work <- it }
+		launch = func(it item) bool {
+			select {
+			case work <- it:
+				return true
+			case <-r.startCtx.Done():
+				return false
+			}
+		}
 	}
 
 	// Dispatcher: this goroutine.
@@ -283,7 +345,7 @@ func (r *run) run(src Source) (Stats, error) {
 		if !ok {
 			break
 		}
-		if !first && r.opts.Delay > 0 && !sleepCtx(r.ctx, r.opts.Delay) {
+		if !first && r.opts.Delay > 0 && !sleepCtx(r.startCtx, r.opts.Delay) {
 			break
 		}
 		first = false
@@ -297,7 +359,14 @@ func (r *run) run(src Source) (Stats, error) {
 			finish(it, r.badRecord(j))
 			continue
 		}
-		launch(it)
+		if !launch(it) {
+			// Stopped while waiting for a free runner: the job never
+			// starts. Its slot is released empty.
+			if it.s != nil {
+				it.s <- nil
+			}
+			break
+		}
 	}
 	stop()
 	wg.Wait() // reader and runners
@@ -307,6 +376,11 @@ func (r *run) run(src Source) (Stats, error) {
 		close(results)
 	}
 	writer.Wait()
+	if r.startCtx.Err() != nil {
+		r.stats.Stopped = context.Cause(r.startCtx)
+	}
+	r.stats.Read = int(r.nRead.Load())
+	r.stats.Skipped = int(r.nSkipped.Load())
 	return r.stats, r.sinkErr
 }
 
@@ -319,6 +393,10 @@ func (r *run) reorder(results <-chan *job.Done) {
 	for d := range results {
 		held[d.Job.Seq] = d
 		for {
+			if _, ok := r.skipped.LoadAndDelete(next); ok {
+				next++
+				continue
+			}
 			h, ok := held[next]
 			if !ok {
 				break
@@ -342,10 +420,17 @@ func (r *run) reorder(results <-chan *job.Done) {
 // read moves jobs from src to the queue until input ends or the run is
 // cancelled.
 func (r *run) read(src Source, q *queue) {
-	for r.ctx.Err() == nil {
+	for r.startCtx.Err() == nil {
 		j, err := src.Next()
 		if errors.Is(err, io.EOF) {
+			r.inputDone.Store(true)
 			return
+		}
+		r.nRead.Add(1)
+		if err == nil && r.opts.Skip != nil && r.opts.Skip(j) {
+			r.skipped.Store(j.Seq, struct{}{})
+			r.nSkipped.Add(1)
+			continue
 		}
 		if err != nil {
 			// An input error ends the input; it is reported as a failed job
@@ -360,17 +445,64 @@ func (r *run) read(src Source, q *queue) {
 
 // done hands one result to the sink, on the writer goroutine.
 func (r *run) done(d *job.Done) {
+	if d == nil {
+		return // a job that never started
+	}
 	r.stats.Jobs++
-	if d.Failed() {
+	failed := d.Failed()
+	if failed {
 		r.stats.Failed++
 	}
 	if r.sinkErr != nil {
 		closeOutput(d)
-		return
-	}
-	if err := r.sink.Done(d); err != nil {
+	} else if err := r.sinkDone(d); err != nil {
 		r.sinkErr = err
 		r.cancel(fmt.Errorf("%w: %w", errSink, err))
+	}
+	r.checkHalt(failed)
+}
+
+// sinkDone calls the sink, turning a panic in it into an error: the run
+// then stops like for any sink error, and every job is still reaped.
+func (r *run) sinkDone(d *job.Done) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("sched: panic gathering job %d: %v\n%s", d.Job.Seq, p, debug.Stack())
+		}
+	}()
+	return r.sink.Done(d)
+}
+
+// checkHalt applies --halt after a job ended (writer goroutine).
+func (r *run) checkHalt(failed bool) {
+	h := r.opts.Halt
+	if !h.Active() || r.halted {
+		return
+	}
+	r.nDone++
+	if failed {
+		r.nFail++
+	} else {
+		r.nSuccess++
+	}
+	n := r.nDone
+	switch h.On {
+	case "fail":
+		n = r.nFail
+	case "success":
+		n = r.nSuccess
+	}
+	// A percentage is of all jobs: known once input has ended; until
+	// then, of the jobs read so far (README).
+	total := int(r.nRead.Load() - r.nSkipped.Load())
+	if !h.reached(n, total) {
+		return
+	}
+	r.halted = true
+	if h.Now {
+		r.cancel(ErrHaltNow)
+	} else {
+		r.stopStarting(ErrHaltSoon)
 	}
 }
 
@@ -387,20 +519,43 @@ func (r *run) badRecord(j *job.Job) *job.Done {
 	return &job.Done{Job: j, Result: &exec.Result{ExitCode: -1, Err: j.Err}}
 }
 
-// runJob runs one job in a worker slot. A panic while running it becomes
-// the job's failure, with the stack in its error, and the run goes on.
+// runJob runs one job in a worker slot, retrying it as --retries allows.
+// A panic while running it becomes the job's failure, with the stack in its
+// error, and the run goes on.
 func (r *run) runJob(j *job.Job, slot int) (d *job.Done) {
-	d = &job.Done{Job: j, Slot: slot, Attempts: 1}
+	d = &job.Done{Job: j, Slot: slot}
 	defer func() {
 		if p := recover(); p != nil {
 			d.Result = &exec.Result{ExitCode: -1, Err: fmt.Errorf("sched: panic running job %d: %v\n%s", j.Seq, p, debug.Stack())}
 		}
 	}()
 	d.Command = j.Command(r.opts.Template, slot)
-	d.Stdout, d.Stderr = r.sink.Start(j, d.Command, slot)
+	retries := r.opts.Retries
+	if j.Retries >= 0 {
+		retries = j.Retries
+	}
+	for {
+		d.Attempts++
+		d.Stdout, d.Stderr = r.sink.Start(j, d.Command, slot)
+		d.Result = r.attempt(j, d, slot)
+		if !d.Result.Failed() || d.Attempts > retries || r.startCtx.Err() != nil {
+			return d
+		}
+		// Only the last attempt's output is reported (README).
+		closeOutput(d)
+		if r.opts.RetryDelay > 0 && !sleepCtx(r.startCtx, r.opts.RetryDelay) {
+			// Stopped while waiting to retry: the failure stands, with
+			// no output.
+			d.Stdout, d.Stderr = nil, nil
+			return d
+		}
+	}
+}
+
+// attempt runs one attempt of a job.
+func (r *run) attempt(j *job.Job, d *job.Done, slot int) *exec.Result {
 	if r.opts.DryRun {
-		d.Result = &exec.Result{ExitCode: 0, Start: time.Now()}
-		return d
+		return &exec.Result{ExitCode: 0, Start: time.Now()}
 	}
 	timeout := r.opts.Timeout
 	if j.Timeout > 0 {
@@ -417,16 +572,16 @@ func (r *run) runJob(j *job.Job, slot int) (d *job.Done) {
 	}
 	backoff := minBackoff
 	for {
-		d.Result = r.tr.Run(r.ctx, task)
+		res := r.tr.Run(r.ctx, task)
 		// Resource exhaustion is back-pressure, never failure (SPEC §3):
 		// the job did not start, so it waits and tries again, and
 		// coroutine mode runs fewer jobs at once from now on.
-		if !isResourceErr(d.Result.Err) || r.ctx.Err() != nil {
-			return d
+		if !isResourceErr(res.Err) || r.ctx.Err() != nil {
+			return res
 		}
-		r.shrink(d.Result.Err)
+		r.shrink(res.Err)
 		if !sleepCtx(r.ctx, backoff) {
-			return d
+			return res
 		}
 		backoff = min(2*backoff, maxBackoff)
 	}
@@ -444,7 +599,7 @@ const (
 // isResourceErr reports whether err says a job could not start because a
 // process or file limit was reached.
 func isResourceErr(err error) bool {
-	return err != nil && (errors.Is(err, syscall.EAGAIN) || errors.Is(err, syscall.EMFILE) ||
+	return errors.Is(err, exec.ErrNotStarted) && (errors.Is(err, syscall.EAGAIN) || errors.Is(err, syscall.EMFILE) ||
 		errors.Is(err, syscall.ENFILE) || errors.Is(err, syscall.ENOMEM))
 }
 
