@@ -34,7 +34,12 @@ func failedCode(failed int) exitCode {
 
 // A FlagError is a usage error: a bad flag, value, file or regex. It maps to
 // exit 255 and is reported before any job starts.
-type FlagError struct{ Err error }
+type FlagError struct {
+	Err error
+	// Flag names the flag whose value was bad, when one was; a value that
+	// came from a config file or the environment is then reported as such.
+	Flag string
+}
 
 func (e *FlagError) Error() string { return e.Err.Error() }
 func (e *FlagError) Unwrap() error { return e.Err }

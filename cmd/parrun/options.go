@@ -56,9 +56,15 @@ type Options struct {
 	ResumeFail  bool
 	Results     string
 	JSON        bool
+	Summary     bool
+	Progress    string
+	Config      string
+	PrintConfig bool
 
 	// Args are the positional arguments: the template and ::: groups.
 	Args []string
+	// settings say where each flag's value came from.
+	settings *settings
 }
 
 // config is the validated form of Options: what the packages below need.
@@ -74,6 +80,13 @@ type config struct {
 	joblog       string
 	resume       bool
 	resumeFailed bool
+	// progress is the --progress style before auto is resolved.
+	progress string
+}
+
+// flagErr returns a FlagError about the value of one flag.
+func flagErr(flag, format string, a ...any) error {
+	return &FlagError{Err: fmt.Errorf(format, a...), Flag: flag}
 }
 
 // usageErr returns a FlagError.
@@ -87,17 +100,17 @@ func (o *Options) validate(cores int) (*config, error) {
 	c := &config{mode: o.Mode}
 	var err error
 	if c.sched.Workers, err = parseWorkers(o.Workers, cores); err != nil {
-		return nil, &FlagError{Err: fmt.Errorf("-j %s: %w", o.Workers, err)}
+		return nil, flagErr("workers", "-j %s: %w", o.Workers, err)
 	}
 	switch o.Mode {
 	case sched.ModeThread, sched.ModeCoroutine:
 	case sched.ModeProcess:
 		return nil, usageErr("--mode process: not available in this build yet")
 	default:
-		return nil, usageErr("--mode %q: want thread, process or coroutine", o.Mode)
+		return nil, flagErr("mode", "--mode %q: want thread, process or coroutine", o.Mode)
 	}
 	if o.Concurrency < 1 {
-		return nil, usageErr("--concurrency %d: must be at least 1", o.Concurrency)
+		return nil, flagErr("concurrency", "--concurrency %d: must be at least 1", o.Concurrency)
 	}
 	c.concurrency = o.Concurrency
 
@@ -127,7 +140,7 @@ func (o *Options) validate(cores int) (*config, error) {
 	delim := "\n"
 	if o.Delimiter != "" {
 		if delim, err = unescape(o.Delimiter); err != nil {
-			return nil, usageErr("-d %q: %w", o.Delimiter, err)
+			return nil, flagErr("delimiter", "-d %q: %w", o.Delimiter, err)
 		}
 		if delim == "" {
 			return nil, usageErr("-d %q: empty delimiter", o.Delimiter)
@@ -142,7 +155,7 @@ func (o *Options) validate(cores int) (*config, error) {
 	var colsep *regexp.Regexp
 	if o.Colsep != "" {
 		if colsep, err = regexp.Compile(o.Colsep); err != nil {
-			return nil, usageErr("--colsep: bad regex %q: %w", o.Colsep, unwrapAll(err))
+			return nil, flagErr("colsep", "--colsep: bad regex %q: %w", o.Colsep, unwrapAll(err))
 		}
 	}
 	if o.MaxArgs < 1 {
@@ -176,7 +189,7 @@ func (o *Options) validate(cores int) (*config, error) {
 	// Scheduling.
 	c.sched.QueueSize = o.QueueSize
 	if o.QueueSize < -1 {
-		return nil, usageErr("--queue-size %d: must be 0 or more", o.QueueSize)
+		return nil, flagErr("queue-size", "--queue-size %d: must be 0 or more", o.QueueSize)
 	}
 	if c.sched.Delay, err = flagDuration("--delay", o.Delay); err != nil {
 		return nil, err
@@ -193,7 +206,7 @@ func (o *Options) validate(cores int) (*config, error) {
 	c.sched.Terminate = []exec.Step{{Signal: syscall.SIGTERM, Wait: killAfter}}
 	if o.TermSeq != "" {
 		if c.sched.Terminate, err = parseTermSeq(o.TermSeq); err != nil {
-			return nil, usageErr("--termseq %q: %w", o.TermSeq, err)
+			return nil, flagErr("termseq", "--termseq %q: %w", o.TermSeq, err)
 		}
 	}
 	if o.Retries < 0 {
@@ -204,7 +217,7 @@ func (o *Options) validate(cores int) (*config, error) {
 		return nil, err
 	}
 	if c.sched.Halt, err = sched.ParseHalt(o.Halt); err != nil {
-		return nil, &FlagError{Err: err}
+		return nil, &FlagError{Err: err, Flag: "halt"}
 	}
 	c.joblog = o.Joblog
 	c.resume = o.Resume || o.ResumeFail
@@ -215,7 +228,7 @@ func (o *Options) validate(cores int) (*config, error) {
 	c.sched.KeepOrder = o.KeepOrder
 	c.sched.Mode = o.Mode
 	if c.sched.Order, err = sched.ParseOrder(o.Order); err != nil {
-		return nil, &FlagError{Err: err}
+		return nil, &FlagError{Err: err, Flag: "order"}
 	}
 	if o.PriorityCol < 0 {
 		return nil, usageErr("--priority-col %d: want a column number from 1", o.PriorityCol)
@@ -238,7 +251,13 @@ func (o *Options) validate(cores int) (*config, error) {
 		return nil, usageErr("--group, --line-buffer and --ungroup exclude each other: use one")
 	}
 	c.report = report.Options{Tag: o.Tag, DryRun: o.DryRun, Verbose: o.Verbose, TmpDir: os.TempDir(),
-		JSON: o.JSON, ResultsDir: o.Results}
+		JSON: o.JSON, ResultsDir: o.Results, Summary: o.Summary}
+	switch o.Progress {
+	case report.ProgressAuto, report.ProgressBar, report.ProgressPlain, report.ProgressOff:
+		c.progress = o.Progress
+	default:
+		return nil, flagErr("progress", "--progress %q: want auto, bar, plain or off", o.Progress)
+	}
 	switch {
 	case o.KeepOrder:
 		// Output in input order needs whole jobs: -k groups (README).
@@ -250,7 +269,7 @@ func (o *Options) validate(cores int) (*config, error) {
 	}
 	size, err := parseSize(o.BufferSize)
 	if err != nil {
-		return nil, usageErr("--buffer-size %q: %w", o.BufferSize, err)
+		return nil, flagErr("buffer-size", "--buffer-size %q: %w", o.BufferSize, err)
 	}
 	c.report.BufferSize = size
 	return c, nil
@@ -273,7 +292,7 @@ func flagDuration(flag, s string) (time.Duration, error) {
 	}
 	d, err := job.ParseDuration(s)
 	if err != nil {
-		return 0, usageErr("%s: %w", flag, err)
+		return 0, flagErr(strings.TrimPrefix(flag, "--"), "%s: %w", flag, err)
 	}
 	return d, nil
 }

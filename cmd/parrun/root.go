@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"io"
 	"fmt"
 	"os"
 	"os/signal"
@@ -11,7 +12,6 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 
 	"github.com/parrun/parrun/internal/input"
 	"github.com/parrun/parrun/internal/job"
@@ -74,9 +74,14 @@ their output and exit status.`,
 		DisableFlagsInUseLine: true,
 		Args:                  cobra.ArbitraryArgs,
 		RunE: func(c *cobra.Command, args []string) error {
-			if err := applyEnv(c.Flags(), os.LookupEnv); err != nil {
+			st, err := applyConfig(c.Flags(), o.Config, os.Getenv, os.LookupEnv)
+			if err != nil {
 				return err
 			}
+			if o.PrintConfig {
+				return printConfig(ios.Out, c.Flags(), st)
+			}
+			o.settings = st
 			o.Args = args
 			return runF(o)
 		},
@@ -126,6 +131,10 @@ their output and exit status.`,
 	f.BoolVar(&o.ResumeFail, "resume-failed", false, "like --resume, but run failed jobs again too")
 	f.StringVar(&o.Results, "results", "", "save each job's stdout, stderr and result.json under `DIR`/<seq>/")
 	f.BoolVar(&o.JSON, "json", false, "write one JSON object per job on stdout instead of its output")
+	f.BoolVar(&o.Summary, "summary", false, "print totals and the slowest jobs on stderr at the end")
+	f.StringVar(&o.Progress, "progress", report.ProgressAuto, "progress display: auto, bar, plain or off")
+	f.StringVar(&o.Config, "config", "", "read settings from `FILE` (default ./.parrun.yaml, then $XDG_CONFIG_HOME/parrun/config.yaml)")
+	f.BoolVar(&o.PrintConfig, "print-config", false, "print the effective settings and where each came from, run nothing")
 	return cmd
 }
 
@@ -133,7 +142,7 @@ their output and exit status.`,
 func execute(ctx context.Context, o *Options, ios *IOStreams) (exitCode, error) {
 	cfg, err := o.validate(defaultWorkers())
 	if err != nil {
-		return exitError, err
+		return exitError, o.settings.explain(err)
 	}
 	cfg.input.Stdin = ios.In
 	src, err := input.Open(cfg.input)
@@ -216,7 +225,17 @@ func execute(ctx context.Context, o *Options, ios *IOStreams) (exitCode, error) 
 	rep := report.New(cfg.report, ios.Out, ios.ErrOut)
 	cfg.sched.Notify = rep.Notice
 	var tr sched.Transport = &sched.Local{Terminate: cfg.sched.Terminate, Kill: kill}
-	stats, runErr := sched.Run(ctx, cfg.sched, src, tr, rep)
+	style := cfg.progress
+	if style == report.ProgressAuto {
+		// A bar on a terminal; nothing at all otherwise (SPEC §9).
+		style = report.ProgressOff
+		if ios.IsStderrTTY() {
+			style = report.ProgressBar
+		}
+	}
+	rep.StartProgress(style)
+	stats, runErr := sched.Run(ctx, cfg.sched, &countingSource{src: src, rep: rep}, tr, rep)
+	rep.StopProgress()
 	closeErr := rep.Close()
 	if runErr == nil {
 		runErr = closeErr
@@ -248,26 +267,24 @@ func haltNote(h sched.Halt, cause error) string {
 	return ""
 }
 
-// applyEnv gives every flag the user did not set its PARRUN_* environment
-// value, if any: the flag --kill-after reads PARRUN_KILL_AFTER (SPEC §7).
-func applyEnv(fs *pflag.FlagSet, lookup func(string) (string, bool)) error {
-	var err error
-	fs.VisitAll(func(f *pflag.Flag) {
-		if err != nil || f.Changed || envAliases[f.Name] {
-			return
-		}
-		name := "PARRUN_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
-		v, ok := lookup(name)
-		if !ok {
-			return
-		}
-		if e := fs.Set(f.Name, v); e != nil {
-			err = usageErr("%s=%q: %w", name, v, e)
-		}
-	})
-	return err
+
+// countingSource tells the report how many jobs have been read, and when
+// the input has ended, for the progress display's total.
+type countingSource struct {
+	src *input.Reader
+	rep *report.Report
+	n   int64
 }
 
-// envAliases are flags that only alias another flag: their variable is
-// read under the other's name.
-var envAliases = map[string]bool{"jobs": true}
+func (c *countingSource) Next() (*job.Job, error) {
+	j, err := c.src.Next()
+	if err == nil {
+		c.n++
+		if c.n&63 == 1 {
+			c.rep.Read(c.n, false)
+		}
+	} else if errors.Is(err, io.EOF) {
+		c.rep.Read(c.n, true)
+	}
+	return j, err
+}

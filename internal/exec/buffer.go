@@ -187,3 +187,14 @@ func dirName(d string) string {
 	}
 	return d
 }
+
+// Tail returns up to the last n bytes written.
+func (b *Buffer) Tail(n int) []byte {
+	if b.file == nil {
+		return append([]byte(nil), b.mem[max(0, len(b.mem)-n):]...)
+	}
+	off := max(0, b.n-int64(n))
+	out := make([]byte, b.n-off)
+	k, _ := b.file.ReadAt(out, off)
+	return out[:k]
+}

@@ -3,7 +3,6 @@ package report
 import (
 	"bytes"
 	"io"
-	"sync"
 )
 
 // newLineWriter returns a writer that emits whole lines to w under the
@@ -11,13 +10,13 @@ import (
 // completed (or flushed when the job ends). A partial line longer than the
 // buffer size is written as it is, so memory stays bounded.
 func (r *Report) newLineWriter(w io.Writer, prefix string) *lineWriter {
-	return &lineWriter{mu: &r.outMu, w: w, prefix: prefix, limit: r.opts.BufferSize}
+	return &lineWriter{r: r, w: w, prefix: prefix, limit: r.opts.BufferSize}
 }
 
 // lineWriter is fed by one goroutine (the job's output copy); mu guards
 // only the shared destination.
 type lineWriter struct {
-	mu      *sync.Mutex // nil when the caller holds the lock
+	r       *Report // whose output lock to take; nil when the caller holds it
 	w       io.Writer
 	prefix  string
 	limit   int
@@ -31,19 +30,19 @@ func (l *lineWriter) Write(p []byte) (int, error) {
 	if i < 0 {
 		l.partial = append(l.partial, p...)
 		if l.limit > 0 && len(l.partial) > l.limit {
-			return n, l.emit(nil, true)
+			return n, l.emit(true)
 		}
 		return n, nil
 	}
 	l.partial = append(l.partial, p[:i+1]...)
 	rest := p[i+1:]
-	err := l.emit(nil, false)
+	err := l.emit(false)
 	l.partial = append(l.partial[:0], rest...)
 	return n, err
 }
 
 // emit writes the buffered complete lines (all of partial when all is set).
-func (l *lineWriter) emit(_ []byte, all bool) error {
+func (l *lineWriter) emit(all bool) error {
 	data := l.partial
 	if len(data) == 0 {
 		return nil
@@ -62,20 +61,15 @@ func (l *lineWriter) emit(_ []byte, all bool) error {
 		data = data[len(line):]
 	}
 	l.partial = l.partial[:0]
-	if l.mu != nil {
-		l.mu.Lock()
-		defer l.mu.Unlock()
+	if l.r != nil {
+		l.r.lock()
+		defer l.r.unlock()
 	}
 	_, err := l.w.Write(l.out)
 	return err
 }
 
-// flush writes a final partial line. It takes the output lock.
+// flush writes a final partial line.
 func (l *lineWriter) flush() error {
-	return l.emit(nil, true)
-}
-
-// flushLocked is flush for a lineWriter made without a lock.
-func (l *lineWriter) flushLocked() error {
-	return l.emit(nil, true)
+	return l.emit(true)
 }

@@ -12,6 +12,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/parrun/parrun/internal/exec"
 	"github.com/parrun/parrun/internal/job"
@@ -54,6 +55,8 @@ type Options struct {
 	Joblog *Joblog
 	// ResultsDir, when set, gets DIR/<seq>/stdout, stderr and result.json.
 	ResultsDir string
+	// Summary prints totals and the slowest jobs on stderr at the end.
+	Summary bool
 }
 
 // A Report is the sink of a run: it implements sched.Sink. Build it with
@@ -69,16 +72,41 @@ type Report struct {
 	failed    []failure
 	nFailed   int
 	outputErr error
+
+	progressState
+	summary summary
 }
 
 type failure struct {
 	seq  int64
 	desc string
+	tail string // the last lines of its stderr, indented
+}
+
+// Bounds of the stderr excerpt in the closing list of failed jobs.
+const (
+	tailBytes = 400
+	tailLines = 3
+)
+
+// stderrTail returns the last lines of a grouped job's stderr, for the
+// closing list; "" when the output was not kept.
+func stderrTail(d *job.Done) string {
+	b, ok := unwrap(d.Stderr).(*exec.Buffer)
+	if !ok || b.Len() == 0 {
+		return ""
+	}
+	t := strings.TrimRight(string(b.Tail(tailBytes)), "\n")
+	lines := strings.Split(t, "\n")
+	if len(lines) > tailLines {
+		lines = lines[len(lines)-tailLines:]
+	}
+	return "      | " + strings.Join(lines, "\n      | ") + "\n"
 }
 
 // New returns a Report writing to stdout and stderr.
 func New(opts Options, stdout, stderr io.Writer) *Report {
-	return &Report{opts: opts, stdout: stdout, stderr: stderr}
+	return &Report{opts: opts, stdout: stdout, stderr: stderr, summary: summary{start: time.Now()}}
 }
 
 // ErrOutput wraps the error of a write to parrun's own stdout or stderr.
@@ -87,9 +115,9 @@ var ErrOutput = errors.New("writing output")
 // Start returns where one job's output goes. It implements sched.Sink.
 func (r *Report) Start(j *job.Job, cmd job.Command, slot int) (stdout, stderr io.Writer) {
 	if r.opts.Verbose {
-		r.outMu.Lock()
+		r.lock()
 		fmt.Fprintln(r.stderr, cmd.String())
-		r.outMu.Unlock()
+		r.unlock()
 	}
 	if r.opts.DryRun {
 		return nil, nil
@@ -118,18 +146,36 @@ func (r *Report) passThrough(w io.Writer) io.Writer {
 	if f, ok := w.(*os.File); ok {
 		return f
 	}
-	return &lockedWriter{mu: &r.outMu, w: w}
+	return &lockedWriter{r: r, w: w}
 }
 
 type lockedWriter struct {
-	mu *sync.Mutex
-	w  io.Writer
+	r *Report
+	w io.Writer
 }
 
 func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
+	l.r.lock()
+	defer l.r.unlock()
 	return l.w.Write(p)
+}
+
+// lock takes the output lock and erases the progress bar, so that what is
+// written next starts on a clean line.
+func (r *Report) lock() {
+	r.outMu.Lock()
+	if r.prog != nil {
+		r.prog.clear()
+	}
+}
+
+// unlock redraws the progress bar below what was written and releases the
+// output lock.
+func (r *Report) unlock() {
+	if r.prog != nil {
+		r.prog.draw()
+	}
+	r.outMu.Unlock()
 }
 
 // Done writes a finished job's output and notes its failure. It implements
@@ -148,6 +194,11 @@ func (r *Report) Done(d *job.Done) error {
 	if r.opts.Joblog != nil {
 		errs = append(errs, r.opts.Joblog.Write(d))
 	}
+	r.summary.add(d)
+	var tail string
+	if d.Failed() && len(r.failed) < maxFailedListed {
+		tail = stderrTail(d)
+	}
 	closeOutputs(d)
 	// Disk trouble stops the run (SPEC §6, issue 5): a spill file that
 	// could not be written means lost output, and parrun says which file.
@@ -155,10 +206,16 @@ func (r *Report) Done(d *job.Done) error {
 		errs = append(errs, d.Result.Err)
 	}
 	err := errors.Join(errs...)
+	r.outMu.Lock()
+	r.counts.done++
+	if d.Failed() {
+		r.counts.failed++
+	}
+	r.outMu.Unlock()
 	if d.Failed() {
 		r.nFailed++
 		if len(r.failed) < maxFailedListed {
-			r.failed = append(r.failed, failure{seq: d.Job.Seq, desc: describeFailure(d)})
+			r.failed = append(r.failed, failure{seq: d.Job.Seq, desc: describeFailure(d), tail: tail})
 		}
 	}
 	return err
@@ -166,8 +223,8 @@ func (r *Report) Done(d *job.Done) error {
 
 func (r *Report) write(d *job.Done) error {
 	if d.Job.Err != nil {
-		r.outMu.Lock()
-		defer r.outMu.Unlock()
+		r.lock()
+		defer r.unlock()
 		_, err := fmt.Fprintf(r.stderr, "parrun: job %d: %s\n", d.Job.Seq, oneLine(d.Job.Err.Error()))
 		return wrapOut(err)
 	}
@@ -189,9 +246,9 @@ func (r *Report) write(d *job.Done) error {
 		}
 	}
 	if d.Result.Err != nil {
-		r.outMu.Lock()
+		r.lock()
 		fmt.Fprintf(r.stderr, "parrun: job %d: %s\n", d.Job.Seq, oneLine(d.Result.Err.Error()))
-		r.outMu.Unlock()
+		r.unlock()
 	}
 	return errors.Join(errs...)
 }
@@ -204,8 +261,8 @@ func (r *Report) writeJSON(d *job.Done) error {
 			outs[i] = b
 		}
 	}
-	r.outMu.Lock()
-	defer r.outMu.Unlock()
+	r.lock()
+	defer r.unlock()
 	return wrapOut(writeJSON(r.stdout, NewRecord(d), outs[0], outs[1]))
 }
 
@@ -226,8 +283,8 @@ func (r *Report) writeBuffer(dst io.Writer, b *exec.Buffer, d *job.Done) error {
 	if b.Len() == 0 {
 		return nil
 	}
-	r.outMu.Lock()
-	defer r.outMu.Unlock()
+	r.lock()
+	defer r.unlock()
 	if !r.opts.Tag {
 		_, err := b.WriteTo(dst)
 		return wrapOut(err)
@@ -236,7 +293,7 @@ func (r *Report) writeBuffer(dst io.Writer, b *exec.Buffer, d *job.Done) error {
 	if _, err := io.Copy(lw, b.Reader()); err != nil {
 		return wrapOut(err)
 	}
-	return wrapOut(lw.flushLocked())
+	return wrapOut(lw.flush())
 }
 
 func wrapOut(err error) error {
@@ -278,31 +335,37 @@ func oneLine(s string) string {
 
 // Notice writes a one-line notice for the user on stderr.
 func (r *Report) Notice(msg string) {
-	r.outMu.Lock()
-	defer r.outMu.Unlock()
+	r.lock()
+	defer r.unlock()
 	fmt.Fprintf(r.stderr, "parrun: %s\n", oneLine(msg))
 }
 
 // Close ends the report: when any job failed, it prints the closing list
 // of failed jobs on stderr (SPEC §4).
 func (r *Report) Close() error {
-	if r.nFailed == 0 {
-		return nil
-	}
 	var b bytes.Buffer
+	if r.opts.Summary {
+		r.summary.write(&b)
+	}
+	if r.nFailed == 0 {
+		r.lock()
+		defer r.unlock()
+		_, err := b.WriteTo(r.stderr)
+		return wrapOut(err)
+	}
 	noun := "jobs"
 	if r.nFailed == 1 {
 		noun = "job"
 	}
 	fmt.Fprintf(&b, "parrun: %d %s failed:\n", r.nFailed, noun)
 	for _, f := range r.failed {
-		fmt.Fprintf(&b, "  %s\n", f.desc)
+		fmt.Fprintf(&b, "  %s\n%s", f.desc, f.tail)
 	}
 	if more := r.nFailed - len(r.failed); more > 0 {
 		fmt.Fprintf(&b, "  … and %d more\n", more)
 	}
-	r.outMu.Lock()
-	defer r.outMu.Unlock()
+	r.lock()
+	defer r.unlock()
 	_, err := b.WriteTo(r.stderr)
 	return wrapOut(err)
 }

@@ -1,0 +1,208 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+)
+
+// Progress styles (SPEC §5).
+const (
+	ProgressOff   = "off"
+	ProgressBar   = "bar"
+	ProgressPlain = "plain"
+	ProgressAuto  = "auto"
+)
+
+// Tuning knobs of the progress display.
+const (
+	// barRedraw is how often the bar is redrawn when nothing happens, so
+	// the rate and ETA stay current.
+	barRedraw = 200 * time.Millisecond
+	// PlainInterval is how often --progress plain prints a status line.
+	PlainInterval = 5 * time.Second
+)
+
+// progress is the live display. Every method is called with the report's
+// output lock held, so the display never interleaves with job output:
+// clear erases the bar before output is written, draw puts it back below.
+type progress interface {
+	clear()
+	draw()
+	// tick is called periodically (plain: print a status line).
+	tick(now time.Time)
+	finish()
+}
+
+// counts is what the display shows. Guarded by the output lock.
+type counts struct {
+	done, failed int
+	read         int64
+	total        int64 // -1 while input is still being read
+	start        time.Time
+}
+
+// barDisplay draws a schollz/progressbar bar on stderr.
+type barDisplay struct {
+	c   *counts
+	bar *progressbar.ProgressBar
+	n   int // jobs the bar has been told about
+}
+
+func newBar(w io.Writer, c *counts) *barDisplay {
+	bar := progressbar.NewOptions64(-1,
+		progressbar.OptionSetWriter(w),
+		progressbar.OptionSetDescription("jobs"),
+		progressbar.OptionShowCount(),
+		progressbar.OptionShowIts(),
+		progressbar.OptionSetItsString("jobs"),
+		progressbar.OptionSetPredictTime(true),
+		progressbar.OptionSetElapsedTime(true),
+		progressbar.OptionSetWidth(24),
+		// The display is redrawn by the report's own ticker, whose
+		// goroutine the report owns and stops; progressbar's spinner
+		// goroutine would outlive the run.
+		progressbar.OptionSetSpinnerChangeInterval(0),
+		progressbar.OptionThrottle(0),
+	)
+	return &barDisplay{c: c, bar: bar}
+}
+
+func (b *barDisplay) clear() { b.bar.Clear() }
+
+func (b *barDisplay) draw() {
+	if b.c.total >= 0 && b.bar.GetMax64() != b.c.total {
+		b.bar.ChangeMax64(max(b.c.total, 1))
+	}
+	desc := "jobs"
+	if b.c.failed > 0 {
+		desc = fmt.Sprintf("jobs (%d failed)", b.c.failed)
+	}
+	b.bar.Describe(desc)
+	if d := b.c.done - b.n; d > 0 {
+		b.bar.Add(d)
+		b.n = b.c.done
+	} else {
+		b.bar.Add(0)
+	}
+}
+
+func (b *barDisplay) tick(time.Time) { b.draw() }
+
+func (b *barDisplay) finish() {
+	b.draw()
+	b.bar.Clear()
+}
+
+// plainDisplay prints a status line every PlainInterval, with no carriage
+// returns or escape codes: readable in a CI log.
+type plainDisplay struct {
+	w    io.Writer
+	c    *counts
+	last time.Time
+}
+
+func (p *plainDisplay) clear() {}
+func (p *plainDisplay) draw()  {}
+
+func (p *plainDisplay) tick(now time.Time) {
+	if now.Sub(p.last) < PlainInterval {
+		return
+	}
+	p.last = now
+	fmt.Fprintln(p.w, p.line(now))
+}
+
+func (p *plainDisplay) line(now time.Time) string {
+	el := now.Sub(p.c.start)
+	rate := 0.0
+	if s := el.Seconds(); s > 0 {
+		rate = float64(p.c.done) / s
+	}
+	total := "?"
+	eta := ""
+	if p.c.total >= 0 {
+		total = fmt.Sprint(p.c.total)
+		if rate > 0 {
+			left := float64(p.c.total-int64(p.c.done)) / rate
+			eta = fmt.Sprintf(", ETA %s", time.Duration(left*float64(time.Second)).Round(time.Second))
+		}
+	}
+	return fmt.Sprintf("parrun: %d/%s done, %d failed, %.1f jobs/s, elapsed %s%s",
+		p.c.done, total, p.c.failed, rate, el.Round(time.Second), eta)
+}
+
+func (p *plainDisplay) finish() {
+	fmt.Fprintln(p.w, p.line(time.Now()))
+}
+
+// StartProgress starts the display chosen by style ("bar", "plain"; "off"
+// or "" shows nothing). The caller must call StopProgress before Close.
+func (r *Report) StartProgress(style string) {
+	r.counts = counts{total: -1, start: time.Now()}
+	switch style {
+	case ProgressBar:
+		r.prog = newBar(r.stderr, &r.counts)
+	case ProgressPlain:
+		r.prog = &plainDisplay{w: r.stderr, c: &r.counts, last: r.counts.start}
+	default:
+		return
+	}
+	interval := barRedraw
+	if style == ProgressPlain {
+		interval = PlainInterval / 5
+	}
+	r.progStop = make(chan struct{})
+	r.progWG.Add(1)
+	go func() {
+		defer r.progWG.Done()
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-r.progStop:
+				return
+			case now := <-t.C:
+				r.outMu.Lock()
+				r.prog.tick(now)
+				r.outMu.Unlock()
+			}
+		}
+	}()
+}
+
+// StopProgress stops the display, leaving a final line (plain) or a clean
+// terminal line (bar). It waits for the display's goroutine.
+func (r *Report) StopProgress() {
+	if r.prog == nil {
+		return
+	}
+	close(r.progStop)
+	r.progWG.Wait()
+	r.outMu.Lock()
+	r.prog.finish()
+	r.outMu.Unlock()
+	r.prog = nil
+}
+
+// Read tells the display how many jobs have been read, and whether that
+// is all of them.
+func (r *Report) Read(n int64, all bool) {
+	r.outMu.Lock()
+	defer r.outMu.Unlock()
+	r.counts.read = n
+	if all {
+		r.counts.total = n
+	}
+}
+
+// progressState is embedded in Report.
+type progressState struct {
+	counts   counts
+	prog     progress
+	progStop chan struct{}
+	progWG   sync.WaitGroup
+}
