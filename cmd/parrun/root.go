@@ -3,8 +3,8 @@ package main
 import (
 	"context"
 	"errors"
-	"io"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"runtime"
@@ -266,7 +266,6 @@ func haltNote(h sched.Halt, cause error) string {
 	}
 	return ""
 }
-
 
 // countingSource tells the report how many jobs have been read, and when
 // the input has ended, for the progress display's total.
