@@ -65,9 +65,20 @@ func newRootCmd(ios *IOStreams, runF func(*Options) error) *cobra.Command {
 		Long: `parrun runs one job per input record (lines on stdin, ::: arguments,
 :::: files or JSON Lines) with a limited number at once, and gathers
 their output and exit status.`,
-		Example: `  find . -name '*.log' | parrun gzip             # like xargs -P$(nproc) -n1
-  parrun convert {} {.}.png ::: *.jpg           # one job per argument
-  parrun -k echo {1}-{2} ::: a b ::: 1 2        # cartesian product, in order`,
+		Example: `  # xargs replacement: one job per input line, as many at once as cores
+  find . -name '*.log' | parrun gzip
+
+  # ::: arguments: the cartesian product of two lists, {1} and {2}
+  parrun convert -resize {1} {2} out/{1}-{2/} ::: 50% 25% ::: img/*.jpg
+
+  # keep output in input order, whatever order the jobs finish in
+  seq 100 | parrun -k 'curl -s https://example.test/item/{}'
+
+  # CI: a JSON line per job, a joblog to --resume from, a status line now and then
+  parrun --json --joblog ci.joblog --progress plain make -C {} test ::: pkg/*
+
+  # structured jobs: one JSON object per line, with env, dir, timeout, retries
+  parrun --jsonl < jobs.jsonl`,
 		Version:               version,
 		SilenceUsage:          true,
 		SilenceErrors:         true,
@@ -87,6 +98,10 @@ their output and exit status.`,
 		},
 	}
 	cmd.SetVersionTemplate("parrun {{.Version}}\n")
+	cmd.AddCommand(newCompletionCmd(cmd))
+	// No "help" subcommand: "parrun help" runs a program called help, like
+	// any other COMMAND. --help still works.
+	cmd.SetHelpCommand(&cobra.Command{Hidden: true, Use: "no-help-command"})
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return &FlagError{Err: err}
 	})
@@ -286,4 +301,30 @@ func (c *countingSource) Next() (*job.Job, error) {
 		c.rep.Read(c.n, true)
 	}
 	return j, err
+}
+
+// newCompletionCmd is "parrun completion bash|zsh|fish|powershell". It is
+// the one word parrun does not treat as a COMMAND: "parrun completion" does
+// not run a program of that name (README).
+func newCompletionCmd(root *cobra.Command) *cobra.Command {
+	return &cobra.Command{
+		Use:                   "completion bash|zsh|fish|powershell",
+		Short:                 "Print a shell completion script",
+		DisableFlagsInUseLine: true,
+		ValidArgs:             []string{"bash", "zsh", "fish", "powershell"},
+		Args:                  cobra.MatchAll(cobra.ExactArgs(1), cobra.OnlyValidArgs),
+		RunE: func(c *cobra.Command, args []string) error {
+			out := c.OutOrStdout()
+			switch args[0] {
+			case "bash":
+				return root.GenBashCompletionV2(out, true)
+			case "zsh":
+				return root.GenZshCompletion(out)
+			case "fish":
+				return root.GenFishCompletion(out, true)
+			default:
+				return root.GenPowerShellCompletionWithDesc(out)
+			}
+		},
+	}
 }
