@@ -1,7 +1,7 @@
 # parrun — see README.md.
 GO       ?= go
 BIN      ?= bin/parrun
-FUZZTIME ?= 20s
+FUZZTIME ?= 100000x
 
 .PHONY: all build test test-short lint fuzz demo bench clean
 

@@ -35,7 +35,51 @@ func parseJSONL(j *job.Job, line string, haveTemplate bool, shell string) {
 	}
 }
 
+// jsonFields are the keys a JSONL job may have. encoding/json matches keys
+// case-insensitively and keeps the last of duplicates; checkKeys is strict
+// about both, so {"CMD": …} or two "cmd" keys are errors, not surprises.
+var jsonFields = map[string]bool{
+	"cmd": true, "argv": true, "args": true, "id": true, "env": true, "dir": true,
+	"timeout": true, "retries": true, "priority": true, "stdin": true,
+}
+
+// checkKeys checks that line is one JSON object whose keys are all known
+// and distinct.
+func checkKeys(line string) error {
+	dec := json.NewDecoder(strings.NewReader(line))
+	tok, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		return fmt.Errorf("want a JSON object, got %v", tok)
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		key, _ := tok.(string)
+		if !jsonFields[key] {
+			return fmt.Errorf("unknown field %q", key)
+		}
+		if seen[key] {
+			return fmt.Errorf("field %q given twice", key)
+		}
+		seen[key] = true
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func fillJSONL(j *job.Job, line string, haveTemplate bool, shell string) error {
+	if err := checkKeys(line); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(strings.NewReader(line))
 	dec.DisallowUnknownFields()
 	dec.UseNumber()
@@ -51,11 +95,19 @@ func fillJSONL(j *job.Job, line string, haveTemplate bool, shell string) error {
 	}
 	switch {
 	case r.Cmd != nil:
+		if strings.TrimSpace(*r.Cmd) == "" || strings.Contains(*r.Cmd, "\x00") {
+			return errors.New(`"cmd" is empty or holds a NUL byte`)
+		}
 		c := job.ShellCommand(shell, *r.Cmd)
 		j.Cmd = &c
 	case r.Argv != nil:
-		if len(r.Argv) == 0 {
-			return errors.New(`"argv" is empty`)
+		if len(r.Argv) == 0 || r.Argv[0] == "" {
+			return errors.New(`"argv" is empty or has an empty program name`)
+		}
+		for i, a := range r.Argv {
+			if strings.Contains(a, "\x00") {
+				return fmt.Errorf(`"argv"[%d] holds a NUL byte`, i)
+			}
 		}
 		c := job.ArgvCommand(r.Argv)
 		j.Cmd = &c
@@ -82,6 +134,9 @@ func fillJSONL(j *job.Job, line string, haveTemplate bool, shell string) error {
 			return fmt.Errorf(`"env": bad variable %q`, k)
 		}
 		j.Env = append(j.Env, k+"="+v)
+	}
+	if strings.Contains(r.Dir, "\x00") {
+		return errors.New(`"dir" holds a NUL byte`)
 	}
 	j.Dir = r.Dir
 	if len(r.Timeout) > 0 {

@@ -51,6 +51,9 @@ func (s *splitter) next() ([]byte, int64, error) {
 			}
 		}
 		s.buf = append(s.buf, chunk...)
+		if len(s.buf) > MaxRecord+len(s.delim) {
+			tooLong = true
+		}
 		if err == nil && bytes.HasSuffix(s.buf, s.delim) {
 			s.n++
 			if tooLong {
@@ -58,15 +61,12 @@ func (s *splitter) next() ([]byte, int64, error) {
 			}
 			return s.buf[:len(s.buf)-len(s.delim)], s.n, nil
 		}
-		if len(s.buf) > MaxRecord {
-			tooLong = true
-		}
 		switch {
 		case err == nil, errors.Is(err, bufio.ErrBufferFull):
 			continue
 		case errors.Is(err, io.EOF):
 			s.done = true
-			if tooLong {
+			if tooLong || len(s.buf) > MaxRecord {
 				s.n++
 				return nil, s.n, fmt.Errorf("record %d: %w", s.n, errTooLong)
 			}

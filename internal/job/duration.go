@@ -11,7 +11,8 @@ import (
 // Negative durations are an error.
 func ParseDuration(s string) (time.Duration, error) {
 	if f, err := strconv.ParseFloat(s, 64); err == nil {
-		if f < 0 || f > float64(1<<62)/float64(time.Second) {
+		// !(f >= 0) also rejects NaN.
+		if !(f >= 0) || f > float64(1<<62)/float64(time.Second) {
 			return 0, fmt.Errorf("duration %q out of range", s)
 		}
 		return time.Duration(f * float64(time.Second)), nil

@@ -114,12 +114,12 @@ func Parse(words []string, shell string, noShell bool) *Template {
 	if t.appended {
 		line += " {}"
 	}
-	fields := strings.Fields(line)
+	fields := shellFields(line)
 	direct := make([][]segment, len(fields))
 	for i, f := range fields {
 		direct[i] = parseSegments(f)
 	}
-	if directSafe(direct) && !strings.ContainsAny(line, "\n\r\v\f") {
+	if directSafe(direct) {
 		t.mode = ModeDirect
 		t.words = direct
 	} else {
@@ -316,10 +316,11 @@ func applyMod(m mod, s string) string {
 	return s
 }
 
-// noExt removes the last extension: GNU parallel's s:\.[^/.]*$::.
+// noExt removes the last extension: GNU parallel's s:\.[^/.]+$:: (a
+// trailing dot is no extension).
 func noExt(s string) string {
 	i := strings.LastIndexAny(s, "./")
-	if i < 0 || s[i] != '.' {
+	if i < 0 || s[i] != '.' || i == len(s)-1 {
 		return s
 	}
 	return s[:i]
@@ -372,8 +373,8 @@ func (c Command) String() string {
 // when line has no shell syntax (the same decision Parse makes for a
 // template). It serves input records that are whole command lines.
 func ShellCommand(shell, line string) Command {
-	words := strings.Fields(line)
-	if len(words) > 0 && !strings.ContainsAny(line, "\n") {
+	words := shellFields(line)
+	if len(words) > 0 {
 		segs := make([][]segment, len(words))
 		for i, w := range words {
 			segs[i] = []segment{{kind: kLiteral, text: w}}
@@ -387,6 +388,14 @@ func ShellCommand(shell, line string) Command {
 
 // ArgvCommand returns the command that execs argv as given.
 func ArgvCommand(argv []string) Command { return Command{Argv: argv} }
+
+// shellFields splits s into words the way the shell does for text without
+// quotes or expansions: at spaces and tabs only. (strings.Fields would also
+// split at \r, \f or U+00A0, which the shell keeps inside a word; such bytes
+// then fail isPlain and the line goes to the shell.)
+func shellFields(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == '\t' })
+}
 
 // directSafe reports whether words, run by a shell with their substituted
 // values quoted, do exactly what exec'ing them does: no quoting, expansion,
