@@ -36,5 +36,10 @@ fuzz:
 demo: build
 	@sh testdata/demo/demo.sh $(BIN)
 
+# parrun against xargs (and GNU parallel when installed) on the same work;
+# prints medians and ratios. ROUNDS, WORKLOADS and MODES tune it.
+bench: build
+	bash bench/bench.sh $(BIN)
+
 clean:
 	rm -rf bin

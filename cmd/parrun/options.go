@@ -82,6 +82,8 @@ type config struct {
 	resumeFailed bool
 	// progress is the --progress style before auto is resolved.
 	progress string
+	// killAfter is also how long output is read after a job's leader exits.
+	killAfter time.Duration
 }
 
 // flagErr returns a FlagError about the value of one flag.
@@ -203,6 +205,7 @@ func (o *Options) validate(cores int) (*config, error) {
 			return nil, err
 		}
 	}
+	c.killAfter = killAfter
 	c.sched.Terminate = []exec.Step{{Signal: syscall.SIGTERM, Wait: killAfter}}
 	if o.TermSeq != "" {
 		if c.sched.Terminate, err = parseTermSeq(o.TermSeq); err != nil {

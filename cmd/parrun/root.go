@@ -239,7 +239,7 @@ func execute(ctx context.Context, o *Options, ios *IOStreams) (exitCode, error) 
 	}
 	rep := report.New(cfg.report, ios.Out, ios.ErrOut)
 	cfg.sched.Notify = rep.Notice
-	var tr sched.Transport = &sched.Local{Terminate: cfg.sched.Terminate, Kill: kill}
+	var tr sched.Transport = &sched.Local{Terminate: cfg.sched.Terminate, Kill: kill, WaitDelay: cfg.killAfter}
 	style := cfg.progress
 	if style == report.ProgressAuto {
 		// A bar on a terminal; nothing at all otherwise (SPEC §9).

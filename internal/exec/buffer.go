@@ -97,9 +97,23 @@ func (b *Buffer) ReadFrom(r io.Reader) (int64, error) {
 		}
 		if len(b.mem) == cap(b.mem) {
 			if len(b.mem) >= b.limit() {
+				// Full: spill only if there is more to come, so output of
+				// exactly Limit bytes stays in memory.
+				var one [1]byte
+				n, err := io.ReadFull(r, one[:])
+				if n == 0 {
+					if err == io.EOF || err == io.ErrUnexpectedEOF {
+						return total, nil
+					}
+					return total, err
+				}
 				if err := b.spill(); err != nil {
 					return total, err
 				}
+				if _, err := b.Write(one[:]); err != nil {
+					return total, err
+				}
+				total++
 				continue
 			}
 			size := max(512, 2*cap(b.mem))

@@ -85,6 +85,9 @@ type Spec struct {
 	// Kill, when closed, cuts the termination sequence short: SIGKILL now
 	// (a second Ctrl-C).
 	Kill <-chan struct{}
+	// WaitDelay is how long output is still read after the job's leader
+	// has exited, for processes it left behind; 0 means DefaultKillAfter.
+	WaitDelay time.Duration
 }
 
 // Result is what became of one job.
@@ -284,40 +287,68 @@ func (r *Runner) Run(ctx context.Context, s *Spec) *Result {
 		}()
 	}
 
-	// The watcher runs the termination sequence when ctx is done, and
-	// closes the pipes if the group is still holding them after SIGKILL
-	// (a process that left the group with setsid).
-	exited := make(chan struct{})
+	// The leader is waited for on a goroutine of its own, so that the output
+	// pipes can be given up on once it has gone.
+	var (
+		werr       error
+		end        time.Time
+		leaderGone = make(chan struct{})
+		copied     = make(chan struct{})
+		waiters    sync.WaitGroup
+	)
+	waiters.Add(2)
+	go func() {
+		defer waiters.Done()
+		defer close(leaderGone)
+		werr = cmd.Wait()
+		end = time.Now()
+	}()
+	go func() {
+		defer waiters.Done()
+		defer close(copied)
+		copiers.Wait()
+	}()
+
+	// The watcher runs the termination sequence when ctx is done.
 	var watcher sync.WaitGroup
 	if ctx.Done() != nil {
 		watcher.Add(1)
 		go func() {
 			defer watcher.Done()
 			select {
-			case <-exited:
+			case <-leaderGone:
 				return
 			case <-ctx.Done():
 			}
-			terminate(ctx, cmd.Process.Pid, s, exited)
-			// SIGKILL reached every process of the group; only a process
-			// outside it can still hold the pipes. Give it a moment, then
-			// stop reading.
-			t := time.NewTimer(pipeGrace)
-			defer t.Stop()
-			select {
-			case <-exited:
-			case <-t.C:
-				for i := 0; i < len(pipes); i += 2 {
-					pipes[i].Close()
-				}
-			}
+			terminate(ctx, cmd.Process.Pid, s, leaderGone)
 		}()
 	}
-	copiers.Wait()
-	werr := cmd.Wait()
-	res.Duration = time.Since(res.Start)
-	close(exited)
+	<-leaderGone
+	// A process the job left behind (cmd &) may still hold its output
+	// pipes. Give it WaitDelay to finish writing, then stop reading: the
+	// job has ended, and a daemon must not hold a worker forever (STYLE
+	// habit 3, as os/exec's WaitDelay). This is not a failure of the job.
+	select {
+	case <-copied:
+	default:
+		wd := s.WaitDelay
+		if wd <= 0 {
+			wd = DefaultKillAfter
+		}
+		t := time.NewTimer(wd)
+		select {
+		case <-copied:
+		case <-t.C:
+			for i := 0; i < len(pipes); i += 2 {
+				pipes[i].Close()
+			}
+			<-copied
+		}
+		t.Stop()
+	}
 	watcher.Wait()
+	waiters.Wait()
+	res.Duration = end.Sub(res.Start)
 	for i := 0; i < len(pipes); i += 2 {
 		pipes[i].Close()
 	}
@@ -351,9 +382,6 @@ func (r *Runner) Run(ctx context.Context, s *Spec) *Result {
 	return res
 }
 
-// pipeGrace is how long output is still read after a cancelled job's
-// group was killed.
-const pipeGrace = 100 * time.Millisecond
 
 // terminate runs the termination sequence against the process group pgid:
 // each step's signal, then up to its wait for the job to end; then SIGKILL

@@ -22,6 +22,9 @@ type lineWriter struct {
 	limit   int
 	partial []byte
 	out     []byte
+	// mid is set when what was last written ended inside a line (a long
+	// line written in pieces): its rest gets no second prefix.
+	mid bool
 }
 
 func (l *lineWriter) Write(p []byte) (int, error) {
@@ -56,8 +59,11 @@ func (l *lineWriter) emit(all bool) error {
 		} else if !all {
 			break
 		}
-		l.out = append(l.out, l.prefix...)
+		if !l.mid {
+			l.out = append(l.out, l.prefix...)
+		}
 		l.out = append(l.out, line...)
+		l.mid = line[len(line)-1] != '\n'
 		data = data[len(line):]
 	}
 	l.partial = l.partial[:0]

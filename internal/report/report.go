@@ -242,7 +242,7 @@ func (r *Report) write(d *job.Done) error {
 		case *exec.Buffer:
 			errs = append(errs, r.writeBuffer(dst, w, d))
 		case *lineWriter:
-			errs = append(errs, w.flush())
+			errs = append(errs, wrapOut(w.flush()))
 		}
 	}
 	if d.Result.Err != nil {

@@ -142,3 +142,87 @@ func (h *jobHeap) Pop() any {
 	h.items = h.items[:n]
 	return j
 }
+
+// take removes the job with sequence number seq if it is queued.
+func (q *queue) take(seq int64) (*job.Job, bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for i, j := range q.h.items {
+		if j.Seq == seq {
+			heap.Remove(&q.h, i)
+			q.cond.Broadcast()
+			return j, true
+		}
+	}
+	return nil, false
+}
+
+// window bounds how many jobs may run ahead of the oldest unreported one
+// when results are put back in input order (-k with lifo or priority), so
+// that finished results held for reordering stay O(workers). When the
+// window is full, the job the output waits for goes next if it is queued,
+// whatever the order says; otherwise the dispatcher waits for the writer.
+type window struct {
+	ctx  context.Context
+	size int64
+
+	mu       sync.Mutex
+	next     int64          // oldest unreported sequence number
+	ahead    map[int64]bool // dispatched, not yet reported
+	progress chan struct{}  // signalled when next moves
+}
+
+func newWindow(ctx context.Context, size int) *window {
+	return &window{ctx: ctx, size: int64(size), next: 1, ahead: map[int64]bool{}, progress: make(chan struct{}, 1)}
+}
+
+// pop returns the next job to dispatch, waiting while the window is full.
+func (w *window) pop(q *queue) (*job.Job, bool) {
+	for {
+		w.mu.Lock()
+		full := int64(len(w.ahead)) >= w.size
+		next := w.next
+		w.mu.Unlock()
+		if !full {
+			j, ok := q.pop()
+			if ok {
+				w.dispatched(j.Seq)
+			}
+			return j, ok
+		}
+		if j, ok := q.take(next); ok {
+			w.dispatched(j.Seq)
+			return j, true
+		}
+		select {
+		case <-w.progress:
+		case <-w.ctx.Done():
+			return nil, false
+		}
+	}
+}
+
+func (w *window) dispatched(seq int64) {
+	w.mu.Lock()
+	w.ahead[seq] = true
+	w.mu.Unlock()
+}
+
+// advance records that every job before next has been reported.
+func (w *window) advance(next int64) {
+	w.mu.Lock()
+	for s := range w.ahead {
+		if s < next {
+			delete(w.ahead, s)
+		}
+	}
+	moved := next != w.next
+	w.next = next
+	w.mu.Unlock()
+	if moved {
+		select {
+		case w.progress <- struct{}{}:
+		default:
+		}
+	}
+}

@@ -144,6 +144,9 @@ type Local struct {
 	Runner    exec.Runner
 	Terminate []exec.Step
 	Kill      <-chan struct{}
+	// WaitDelay is how long a job's output is still read after its leader
+	// exited (see exec.Spec).
+	WaitDelay time.Duration
 }
 
 // Run implements Transport.
@@ -157,6 +160,7 @@ func (l *Local) Run(ctx context.Context, t *Task) *exec.Result {
 		Timeout:   t.Timeout,
 		Terminate: l.Terminate,
 		Kill:      l.Kill,
+		WaitDelay: l.WaitDelay,
 	}
 	if t.Job.HasStdin {
 		spec.Stdin = stringsReader(t.Job.Stdin)
@@ -215,7 +219,11 @@ type run struct {
 	nRead     atomic.Int64
 	nSkipped  atomic.Int64
 	inputDone atomic.Bool
-	skipped   sync.Map // seq → struct{}, for reorder
+	// win bounds how far ahead of the oldest unreported job the
+	// dispatcher runs when results are reordered; skip carries
+	// placeholders for skipped jobs to reorder. Both nil otherwise.
+	win  *window
+	skip chan<- *job.Done
 
 	// Halt counters, writer goroutine only.
 	nSuccess, nFail, nDone int
@@ -254,12 +262,22 @@ func (r *run) run(src Source) (Stats, error) {
 	// memory. Other orders dispatch out of input order, so their results
 	// are put back in order by sequence number instead.
 	fifoSlots := r.opts.KeepOrder && (r.opts.Order == "" || r.opts.Order == OrderFIFO)
+	parallel := r.opts.Workers
+	if r.opts.Mode == ModeCoroutine {
+		parallel = max(r.opts.Concurrency, 1)
+	}
 	var slots chan slot
 	var results chan *job.Done
 	if fifoSlots {
-		slots = make(chan slot, 2*r.opts.Workers+1)
+		slots = make(chan slot, 2*parallel+1)
 	} else {
 		results = make(chan *job.Done, r.opts.Workers)
+	}
+	if r.opts.KeepOrder && !fifoSlots {
+		// As many as fifo's slots allow: the slot the writer waits on
+		// plus the 2×parallel+1 queued behind it.
+		r.win = newWindow(r.startCtx, 2*parallel+2)
+		r.skip = results
 	}
 	var writer sync.WaitGroup
 	writer.Add(1)
@@ -341,7 +359,13 @@ func (r *run) run(src Source) (Stats, error) {
 	// Dispatcher: this goroutine.
 	first := true
 	for {
-		j, ok := q.pop()
+		var j *job.Job
+		var ok bool
+		if r.win != nil {
+			j, ok = r.win.pop(q)
+		} else {
+			j, ok = q.pop()
+		}
 		if !ok {
 			break
 		}
@@ -359,7 +383,7 @@ func (r *run) run(src Source) (Stats, error) {
 			finish(it, r.badRecord(j))
 			continue
 		}
-		if !launch(it) {
+		if r.startCtx.Err() != nil || !launch(it) {
 			// Stopped while waiting for a free runner: the job never
 			// starts. Its slot is released empty.
 			if it.s != nil {
@@ -386,17 +410,16 @@ func (r *run) run(src Source) (Stats, error) {
 
 // reorder hands results to the sink in input order when jobs run out of
 // input order (lifo, priority): a result waits until every job before it
-// has been reported. Sequence numbers are contiguous from 1.
+// has been reported. Sequence numbers are contiguous from 1; jobs --resume
+// skips arrive as placeholders (a Done without a Result). The dispatcher
+// keeps the number of jobs run ahead of the oldest unreported one bounded
+// (see window), so memory stays O(workers).
 func (r *run) reorder(results <-chan *job.Done) {
 	next := int64(1)
 	held := map[int64]*job.Done{}
 	for d := range results {
 		held[d.Job.Seq] = d
 		for {
-			if _, ok := r.skipped.LoadAndDelete(next); ok {
-				next++
-				continue
-			}
 			h, ok := held[next]
 			if !ok {
 				break
@@ -405,8 +428,9 @@ func (r *run) reorder(results <-chan *job.Done) {
 			r.done(h)
 			next++
 		}
+		r.win.advance(next)
 	}
-	// Cancelled runs leave gaps: report what finished, in order.
+	// A stopped run leaves gaps: report what finished, in order.
 	keys := make([]int64, 0, len(held))
 	for k := range held {
 		keys = append(keys, k)
@@ -428,8 +452,10 @@ func (r *run) read(src Source, q *queue) {
 		}
 		r.nRead.Add(1)
 		if err == nil && r.opts.Skip != nil && r.opts.Skip(j) {
-			r.skipped.Store(j.Seq, struct{}{})
 			r.nSkipped.Add(1)
+			if r.win != nil {
+				r.skip <- &job.Done{Job: j} // a placeholder: keeps reorder moving
+			}
 			continue
 		}
 		if err != nil {
@@ -445,8 +471,8 @@ func (r *run) read(src Source, q *queue) {
 
 // done hands one result to the sink, on the writer goroutine.
 func (r *run) done(d *job.Done) {
-	if d == nil {
-		return // a job that never started
+	if d == nil || d.Result == nil {
+		return // a job that never started, or one --resume skipped
 	}
 	r.stats.Jobs++
 	failed := d.Failed()
@@ -529,6 +555,11 @@ func (r *run) runJob(j *job.Job, slot int) (d *job.Done) {
 			d.Result = &exec.Result{ExitCode: -1, Err: fmt.Errorf("sched: panic running job %d: %v\n%s", j.Seq, p, debug.Stack())}
 		}
 	}()
+	// The run may have stopped while this job waited for a runner: a job
+	// that has not started does not start then (SPEC §6: start nothing new).
+	if r.startCtx.Err() != nil {
+		return &job.Done{Job: j} // not started: a placeholder
+	}
 	d.Command = j.Command(r.opts.Template, slot)
 	retries := r.opts.Retries
 	if j.Retries >= 0 {
