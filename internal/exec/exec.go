@@ -382,7 +382,6 @@ func (r *Runner) Run(ctx context.Context, s *Spec) *Result {
 	return res
 }
 
-
 // terminate runs the termination sequence against the process group pgid:
 // each step's signal, then up to its wait for the job to end; then SIGKILL
 // to the whole group. The job has ended when exited is closed (its leader
