@@ -25,7 +25,7 @@ func scriptModes() []string {
 	if m := os.Getenv("PARRUN_TEST_MODES"); m != "" {
 		return strings.Fields(m)
 	}
-	return []string{"thread", "coroutine"}
+	return []string{"thread", "coroutine", "process"}
 }
 
 // TestScripts runs every script under testdata/script, once per mode: the

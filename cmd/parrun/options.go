@@ -25,41 +25,43 @@ type Options struct {
 	Workers     string
 	Mode        string
 	Concurrency int
-	ArgFiles    []string
-	Null        bool
-	Delimiter   string
-	Colsep      string
-	MaxArgs     int
-	JSONL       bool
-	NoShell     bool
-	Shell       string
-	Group       bool
-	KeepOrder   bool
-	LineBuffer  bool
-	Ungroup     bool
-	Tag         bool
-	BufferSize  string
-	DryRun      bool
-	Verbose     bool
-	QueueSize   int
-	Delay       string
-	Timeout     string
-	KillAfter   string
-	Order       string
-	PriorityCol int
-	Retries     int
-	RetryDelay  string
-	Halt        string
-	TermSeq     string
-	Joblog      string
-	Resume      bool
-	ResumeFail  bool
-	Results     string
-	JSON        bool
-	Summary     bool
-	Progress    string
-	Config      string
-	PrintConfig bool
+	// MaxJobsPerWorker recycles process-mode workers.
+	MaxJobsPerWorker int
+	ArgFiles         []string
+	Null             bool
+	Delimiter        string
+	Colsep           string
+	MaxArgs          int
+	JSONL            bool
+	NoShell          bool
+	Shell            string
+	Group            bool
+	KeepOrder        bool
+	LineBuffer       bool
+	Ungroup          bool
+	Tag              bool
+	BufferSize       string
+	DryRun           bool
+	Verbose          bool
+	QueueSize        int
+	Delay            string
+	Timeout          string
+	KillAfter        string
+	Order            string
+	PriorityCol      int
+	Retries          int
+	RetryDelay       string
+	Halt             string
+	TermSeq          string
+	Joblog           string
+	Resume           bool
+	ResumeFail       bool
+	Results          string
+	JSON             bool
+	Summary          bool
+	Progress         string
+	Config           string
+	PrintConfig      bool
 
 	// Args are the positional arguments: the template and ::: groups.
 	Args []string
@@ -84,6 +86,8 @@ type config struct {
 	progress string
 	// killAfter is also how long output is read after a job's leader exits.
 	killAfter time.Duration
+	// maxJobsPerWorker recycles process-mode workers (0: never).
+	maxJobsPerWorker int
 }
 
 // flagErr returns a FlagError about the value of one flag.
@@ -105,9 +109,7 @@ func (o *Options) validate(cores int) (*config, error) {
 		return nil, flagErr("workers", "-j %s: %w", o.Workers, err)
 	}
 	switch o.Mode {
-	case sched.ModeThread, sched.ModeCoroutine:
-	case sched.ModeProcess:
-		return nil, usageErr("--mode process: not available in this build yet")
+	case sched.ModeThread, sched.ModeCoroutine, sched.ModeProcess:
 	default:
 		return nil, flagErr("mode", "--mode %q: want thread, process or coroutine", o.Mode)
 	}
@@ -115,6 +117,10 @@ func (o *Options) validate(cores int) (*config, error) {
 		return nil, flagErr("concurrency", "--concurrency %d: must be at least 1", o.Concurrency)
 	}
 	c.concurrency = o.Concurrency
+	if o.MaxJobsPerWorker < 0 {
+		return nil, flagErr("max-jobs-per-worker", "--max-jobs-per-worker %d: must be 0 or more", o.MaxJobsPerWorker)
+	}
+	c.maxJobsPerWorker = o.MaxJobsPerWorker
 
 	// Input.
 	words, sources, err := splitArgs(o.Args)

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	osexec "os/exec"
 	"os/signal"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"syscall"
@@ -14,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/parrun/parrun/internal/input"
+	"github.com/parrun/parrun/internal/ipc"
 	"github.com/parrun/parrun/internal/job"
 	"github.com/parrun/parrun/internal/report"
 	"github.com/parrun/parrun/internal/sched"
@@ -26,7 +29,25 @@ var version = "0.1.0-dev"
 // exit status. It is the only place that knows about the process: main and
 // the test scripts call it.
 func Main() int {
+	// The hidden worker entry of --mode process: only a process started by
+	// parrun carries the cookie, so "parrun worker ::: x" still runs a
+	// program called worker (SPEC §3, issue 3).
+	if ipc.IsWorker(os.Getenv) {
+		return ipc.WorkerMain(os.Stdin, os.Stdout, os.Stderr)
+	}
 	return int(run(context.Background(), os.Args[1:], System()))
+}
+
+// selfPath is the executable a process-mode worker is started from: the
+// path parrun was started by (so a renamed or test-wrapped binary starts
+// the same program), else the running executable.
+func selfPath() (string, error) {
+	if p, err := osexec.LookPath(os.Args[0]); err == nil {
+		if abs, err := filepath.Abs(p); err == nil {
+			return abs, nil
+		}
+	}
+	return os.Executable()
 }
 
 // run parses args, runs the jobs, and maps the outcome to an exit status.
@@ -115,6 +136,7 @@ their output and exit status.`,
 	f.StringVar(&o.Workers, "jobs", "", "alias of --workers")
 	f.StringVarP(&o.Mode, "mode", "m", sched.ModeThread, "how jobs run: thread, process or coroutine")
 	f.IntVar(&o.Concurrency, "concurrency", sched.DefaultConcurrency, "coroutine mode: jobs in flight")
+	f.IntVar(&o.MaxJobsPerWorker, "max-jobs-per-worker", 0, "process mode: replace a worker after `N` jobs (0 = never)")
 	f.StringArrayVarP(&o.ArgFiles, "arg-file", "a", nil, "read input records from `FILE` (repeatable: product)")
 	f.BoolVarP(&o.Null, "null", "0", false, "records are separated by NUL (find -print0)")
 	f.StringVarP(&o.Delimiter, "delimiter", "d", "", "records are separated by `STR` (C escapes allowed)")
@@ -240,6 +262,15 @@ func execute(ctx context.Context, o *Options, ios *IOStreams) (exitCode, error) 
 	rep := report.New(cfg.report, ios.Out, ios.ErrOut)
 	cfg.sched.Notify = rep.Notice
 	var tr sched.Transport = &sched.Local{Terminate: cfg.sched.Terminate, Kill: kill, WaitDelay: cfg.killAfter}
+	if cfg.mode == sched.ModeProcess {
+		exe, err := selfPath()
+		if err != nil {
+			return exitError, fmt.Errorf("--mode process: finding parrun's own executable: %w", err)
+		}
+		p := &sched.Process{Launcher: []string{exe}, Terminate: cfg.sched.Terminate, Kill: kill, MaxJobs: cfg.maxJobsPerWorker}
+		defer p.Close()
+		tr = p
+	}
 	style := cfg.progress
 	if style == report.ProgressAuto {
 		// A bar on a terminal; nothing at all otherwise (SPEC §9).

@@ -272,8 +272,10 @@ func closeOutputs(d *job.Done) {
 		if t, ok := w.(*tee); ok {
 			t.f.Close()
 		}
-		if c, ok := unwrap(w).(io.Closer); ok {
-			c.Close()
+		// Only what the report made: an ungrouped job writes to parrun's
+		// own stdout, which must stay open.
+		if b, ok := unwrap(w).(*exec.Buffer); ok {
+			b.Close()
 		}
 	}
 }

@@ -532,10 +532,13 @@ func (r *run) checkHalt(failed bool) {
 	}
 }
 
+// closeOutput releases the output buffers of a result that will not be
+// reported (a retried attempt, or a run whose sink failed). Other writers,
+// such as parrun's own stdout in ungrouped mode, are left alone.
 func closeOutput(d *job.Done) {
 	for _, w := range []io.Writer{d.Stdout, d.Stderr} {
-		if c, ok := w.(io.Closer); ok {
-			c.Close()
+		if b, ok := w.(*exec.Buffer); ok {
+			b.Close()
 		}
 	}
 }
