@@ -227,7 +227,10 @@ func (r *Runner) Run(ctx context.Context, s *Spec) *Result {
 
 	// Output: an *os.File goes to the job as it is; anything else is fed
 	// from a pipe by a goroutine this function owns.
-	var copiers sync.WaitGroup
+	// Each copy goroutine says it is done on copyDone; Run collects every
+	// one of them before it returns.
+	copyDone := make(chan struct{}, 2)
+	ncopies := 0
 	var pipes []*os.File // read ends, closed after the copies
 	var copyErrs [2]error
 	for i, w := range []io.Writer{s.Stdout, s.Stderr} {
@@ -275,9 +278,9 @@ func (r *Runner) Run(ctx context.Context, s *Spec) *Result {
 		}
 		pr := pipes[ri]
 		ri += 2
-		copiers.Add(1)
+		ncopies++
 		go func() {
-			defer copiers.Done()
+			defer func() { copyDone <- struct{}{} }()
 			_, copyErrs[i] = io.Copy(w, pr)
 			if copyErrs[i] != nil {
 				// Keep draining so the job is not blocked on a full pipe;
@@ -287,67 +290,55 @@ func (r *Runner) Run(ctx context.Context, s *Spec) *Result {
 		}()
 	}
 
-	// The leader is waited for on a goroutine of its own, so that the output
-	// pipes can be given up on once it has gone.
+	// The leader is waited for on a goroutine of its own, so that this one
+	// can run the termination sequence meanwhile, and give up on the output
+	// pipes once the leader has gone.
 	var (
 		werr       error
 		end        time.Time
 		leaderGone = make(chan struct{})
-		copied     = make(chan struct{})
-		waiters    sync.WaitGroup
 	)
-	waiters.Add(2)
 	go func() {
-		defer waiters.Done()
 		defer close(leaderGone)
 		werr = cmd.Wait()
 		end = time.Now()
 	}()
-	go func() {
-		defer waiters.Done()
-		defer close(copied)
-		copiers.Wait()
-	}()
-
-	// The watcher runs the termination sequence when ctx is done.
-	var watcher sync.WaitGroup
-	if ctx.Done() != nil {
-		watcher.Add(1)
-		go func() {
-			defer watcher.Done()
-			select {
-			case <-leaderGone:
-				return
-			case <-ctx.Done():
-			}
-			terminate(ctx, cmd.Process.Pid, s, leaderGone)
-		}()
+	select {
+	case <-leaderGone:
+	case <-ctx.Done():
+		terminate(ctx, cmd.Process.Pid, s, leaderGone)
+		<-leaderGone
 	}
-	<-leaderGone
 	// A process the job left behind (cmd &) may still hold its output
 	// pipes. Give it WaitDelay to finish writing, then stop reading: the
 	// job has ended, and a daemon must not hold a worker forever (STYLE
 	// habit 3, as os/exec's WaitDelay). This is not a failure of the job.
-	select {
-	case <-copied:
-	default:
-		wd := s.WaitDelay
-		if wd <= 0 {
-			wd = DefaultKillAfter
-		}
-		t := time.NewTimer(wd)
+	var giveUp <-chan time.Time
+	for ncopies > 0 {
 		select {
-		case <-copied:
-		case <-t.C:
+		case <-copyDone:
+			ncopies--
+			continue
+		default:
+		}
+		if giveUp == nil {
+			wd := s.WaitDelay
+			if wd <= 0 {
+				wd = DefaultKillAfter
+			}
+			t := time.NewTimer(wd)
+			defer t.Stop()
+			giveUp = t.C
+		}
+		select {
+		case <-copyDone:
+			ncopies--
+		case <-giveUp:
 			for i := 0; i < len(pipes); i += 2 {
 				pipes[i].Close()
 			}
-			<-copied
 		}
-		t.Stop()
 	}
-	watcher.Wait()
-	waiters.Wait()
 	res.Duration = end.Sub(res.Start)
 	for i := 0; i < len(pipes); i += 2 {
 		pipes[i].Close()
