@@ -3,7 +3,7 @@
 # installed) on the same work, interleaved round by round so that a noisy
 # spell hits every runner alike, and prints medians and ratios to xargs.
 #
-#   bench/bench.sh [PARRUN]          ROUNDS=5 WORKLOADS="W1 W2" bench/bench.sh
+#   bench/bench.sh [PARRUN]          ROUNDS=5 WORKLOADS="W1 W2" N1=1000 bench/bench.sh
 #
 # Workloads (after ../shared/bench/peers.sh):
 #   W1   5000 x true, -j2                       per-job overhead
@@ -24,7 +24,7 @@ TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 export SHELL=/bin/sh PARALLEL_SHELL=/bin/sh
 
-seq 5000 >"$TMP/w1.in"
+seq "${N1:-5000}" >"$TMP/w1.in"
 seq 200 | sed 's/.*/0/' >"$TMP/w3.in"
 seq 200 | sed 's/.*/1048576/' >"$TMP/w4.in"
 seq 200000 >"$TMP/w6.in"

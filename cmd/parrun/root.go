@@ -188,6 +188,31 @@ func execute(ctx context.Context, o *Options, ios *IOStreams) (exitCode, error) 
 	}
 	defer src.Close()
 
+	// Joblog and --resume.
+	if cfg.joblog != "" {
+		path, appendTo := strings.CutPrefix(cfg.joblog, "+")
+		if cfg.resume {
+			done, err := report.ReadJoblog(path)
+			if err != nil {
+				return exitError, &FlagError{Err: err}
+			}
+			failedToo := !cfg.resumeFailed
+			cfg.sched.Skip = func(j *job.Job) bool {
+				e, ok := done[j.Seq]
+				return ok && e.Finished(failedToo)
+			}
+			appendTo = true
+		}
+		jl, err := report.OpenJoblog(path, appendTo)
+		if err != nil {
+			return exitError, &FlagError{Err: err}
+		}
+		defer jl.Close()
+		cfg.report.Joblog = jl
+	}
+
+	rep := report.New(cfg.report, ios.Out, ios.ErrOut)
+
 	// Signals: the first SIGINT/SIGTERM stops starting jobs and passes the
 	// signal to running ones; a second kills them at once (SPEC §6). SIGPIPE
 	// is caught so that a closed stdout is a write error parrun handles
@@ -212,6 +237,7 @@ func execute(ctx context.Context, o *Options, ios *IOStreams) (exitCode, error) 
 			case syscall.SIGHUP:
 				// As GNU parallel: start nothing new, let running jobs end.
 				stopAdmitting(errHangup)
+				rep.Notice("SIGHUP: starting no new jobs; running jobs finish")
 				continue
 			}
 			n++
@@ -228,29 +254,6 @@ func execute(ctx context.Context, o *Options, ios *IOStreams) (exitCode, error) 
 		<-sigDone
 	}()
 
-	// Joblog and --resume.
-	if cfg.joblog != "" {
-		path, appendTo := strings.CutPrefix(cfg.joblog, "+")
-		if cfg.resume {
-			done, err := report.ReadJoblog(path)
-			if err != nil {
-				return exitError, &FlagError{Err: err}
-			}
-			failedToo := !cfg.resumeFailed
-			cfg.sched.Skip = func(j *job.Job) bool {
-				e, ok := done[j.Seq]
-				return ok && e.Finished(failedToo)
-			}
-			appendTo = true
-		}
-		jl, err := report.OpenJoblog(path, appendTo)
-		if err != nil {
-			return exitError, &FlagError{Err: err}
-		}
-		defer jl.Close()
-		cfg.report.Joblog = jl
-	}
-
 	cfg.sched.Env = os.Environ()
 	cfg.sched.Kill = kill
 	cfg.sched.Admit = admit
@@ -259,7 +262,6 @@ func execute(ctx context.Context, o *Options, ios *IOStreams) (exitCode, error) 
 		// jobs in flight (SPEC §3).
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(cfg.sched.Workers))
 	}
-	rep := report.New(cfg.report, ios.Out, ios.ErrOut)
 	cfg.sched.Notify = rep.Notice
 	var tr sched.Transport = &sched.Local{Terminate: cfg.sched.Terminate, Kill: kill, WaitDelay: cfg.killAfter}
 	if cfg.mode == sched.ModeProcess {
@@ -269,6 +271,7 @@ func execute(ctx context.Context, o *Options, ios *IOStreams) (exitCode, error) 
 		}
 		p := &sched.Process{Launcher: []string{exe}, Terminate: cfg.sched.Terminate, Kill: kill, MaxJobs: cfg.maxJobsPerWorker}
 		defer p.Close()
+		p.Prestart(ctx, cfg.sched.Workers)
 		tr = p
 	}
 	style := cfg.progress

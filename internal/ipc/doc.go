@@ -84,7 +84,8 @@
 //	            varint  exitcode  128+n when killed by signal n; 127, 126; -1
 //	                              when the job never ran
 //	            string  signal    that killed the job, "" for none
-//	            byte    flags     1 timed out
+//	            byte    flags     1 timed out, 2 stopped by the termination
+//	                              sequence (time-out, halt, interrupt)
 //	            varint  start     Unix nanoseconds
 //	            varint  duration  nanoseconds
 //	            varint  user      CPU time, nanoseconds

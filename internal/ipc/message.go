@@ -92,6 +92,7 @@ type doneMsg struct {
 	ExitCode     int
 	Signal       syscall.Signal
 	TimedOut     bool
+	Killed       bool
 	Start        time.Time
 	Duration     time.Duration
 	User, System time.Duration
@@ -162,7 +163,7 @@ func (m doneMsg) appendPayload(b []byte) []byte {
 	b = binary.AppendUvarint(b, m.Seq)
 	b = binary.AppendVarint(b, int64(m.ExitCode))
 	b = appendString(b, exec.SignalName(m.Signal))
-	b = append(b, bit(m.TimedOut, 1))
+	b = append(b, bit(m.TimedOut, 1)|bit(m.Killed, 2))
 	var start int64
 	if !m.Start.IsZero() {
 		start = m.Start.UnixNano()
@@ -426,10 +427,11 @@ func (d *decoder) job() jobMsg {
 func (d *decoder) done() doneMsg {
 	m := doneMsg{Seq: d.uvarint(), ExitCode: int(d.varint()), Signal: d.signal()}
 	flags := d.byte()
-	if flags&^1 != 0 {
+	if flags&^3 != 0 {
 		d.fail("unknown flags %#x", flags)
 	}
 	m.TimedOut = flags&1 != 0
+	m.Killed = flags&2 != 0
 	if ns := d.varint(); ns != 0 {
 		m.Start = time.Unix(0, ns)
 	}
@@ -449,6 +451,7 @@ func (m doneMsg) result() *exec.Result {
 		ExitCode: m.ExitCode,
 		Signal:   m.Signal,
 		TimedOut: m.TimedOut,
+		Killed:   m.Killed,
 		Start:    m.Start,
 		Duration: m.Duration,
 		User:     m.User,
@@ -468,6 +471,7 @@ func doneOf(seq uint64, r *exec.Result) doneMsg {
 		ExitCode: r.ExitCode,
 		Signal:   r.Signal,
 		TimedOut: r.TimedOut,
+		Killed:   r.Killed,
 		Start:    r.Start,
 		Duration: r.Duration,
 		User:     r.User,

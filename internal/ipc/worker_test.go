@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -359,7 +360,7 @@ func TestStartErrors(t *testing.T) {
 func TestWorkerBreaksProtocol(t *testing.T) {
 	helperCommandUsed.Store("fake-worker", true)
 	env := append(childEnv(), helperEnv+"=1")
-	w, err := Start(context.Background(), 8, []string{testExe(t), "fake-worker", "1", "oops, a stray print"}, env)
+	w, err := Start(context.Background(), 8, []string{testExe(t), "fake-worker", strconv.Itoa(ProtocolVersion), "oops, a stray print"}, env)
 	if err != nil {
 		t.Fatal(err)
 	}

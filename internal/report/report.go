@@ -232,6 +232,11 @@ func (r *Report) write(d *job.Done) error {
 		_, err := fmt.Fprintln(r.stdout, d.Command.String())
 		return wrapOut(err)
 	}
+	if errors.Is(d.Result.Err, exec.ErrSpill) {
+		// Output that could not be kept whole is not written half: the
+		// run stops with the spill error, which names the file.
+		return nil
+	}
 	var errs []error
 	for i, w := range []io.Writer{d.Stdout, d.Stderr} {
 		dst := r.stdout

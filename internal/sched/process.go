@@ -89,6 +89,22 @@ func (p *Process) worker(ctx context.Context, slot int) (*slotWorker, error) {
 	return sw, nil
 }
 
+// Prestart starts the workers of slots 1..n at once, in parallel, so that
+// the first jobs do not wait for a worker's start-up (and --delay spaces
+// job starts, not worker starts). A worker that fails to start is left to
+// be started, and its error reported, by the slot's first job.
+func (p *Process) Prestart(ctx context.Context, n int) {
+	var wg sync.WaitGroup
+	for slot := 1; slot <= n; slot++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p.worker(ctx, slot)
+		}()
+	}
+	wg.Wait()
+}
+
 // retire closes a slot's worker; the slot's next job starts a new one.
 func (p *Process) retire(slot int, sw *slotWorker) {
 	p.mu.Lock()

@@ -225,7 +225,8 @@ type run struct {
 	win  *window
 	skip chan<- *job.Done
 
-	// Halt counters, writer goroutine only.
+	// Halt counters, guarded by haltMu.
+	haltMu                 sync.Mutex
 	nSuccess, nFail, nDone int
 	halted                 bool
 }
@@ -302,6 +303,17 @@ func (r *run) run(src Source) (Stats, error) {
 		s slot
 	}
 	finish := func(it item, d *job.Done) {
+		// Halt is decided here, on the goroutine that ran the job and
+		// before it takes another: deciding later, where results are
+		// written, would let the next job start first.
+		if d != nil && d.Result != nil {
+			r.checkHalt(d.Failed())
+			// Disk trouble stops the run (issue 5): a job whose output
+			// could not be spilled means the next would lose its too.
+			if errors.Is(d.Result.Err, exec.ErrSpill) {
+				r.stopStarting(d.Result.Err)
+			}
+		}
 		if it.s != nil {
 			it.s <- d
 		} else {
@@ -383,7 +395,7 @@ func (r *run) run(src Source) (Stats, error) {
 			finish(it, r.badRecord(j))
 			continue
 		}
-		if r.startCtx.Err() != nil || !launch(it) {
+		if r.stopped() || !launch(it) {
 			// Stopped while waiting for a free runner: the job never
 			// starts. Its slot is released empty.
 			if it.s != nil {
@@ -485,7 +497,6 @@ func (r *run) done(d *job.Done) {
 		r.sinkErr = err
 		r.cancel(fmt.Errorf("%w: %w", errSink, err))
 	}
-	r.checkHalt(failed)
 }
 
 // sinkDone calls the sink, turning a panic in it into an error: the run
@@ -499,10 +510,16 @@ func (r *run) sinkDone(d *job.Done) (err error) {
 	return r.sink.Done(d)
 }
 
-// checkHalt applies --halt after a job ended (writer goroutine).
+// checkHalt applies --halt after a job ended. It is called from the
+// goroutines that run jobs.
 func (r *run) checkHalt(failed bool) {
 	h := r.opts.Halt
-	if !h.Active() || r.halted {
+	if !h.Active() {
+		return
+	}
+	r.haltMu.Lock()
+	defer r.haltMu.Unlock()
+	if r.halted {
 		return
 	}
 	r.nDone++
@@ -548,6 +565,13 @@ func (r *run) badRecord(j *job.Job) *job.Done {
 	return &job.Done{Job: j, Result: &exec.Result{ExitCode: -1, Err: j.Err}}
 }
 
+// stopped reports whether no job may start any more. Admit is checked
+// directly as well as through startCtx, whose AfterFunc propagation is
+// asynchronous: once a SIGHUP's notice is out, no job starts.
+func (r *run) stopped() bool {
+	return r.startCtx.Err() != nil || (r.opts.Admit != nil && r.opts.Admit.Err() != nil)
+}
+
 // runJob runs one job in a worker slot, retrying it as --retries allows.
 // A panic while running it becomes the job's failure, with the stack in its
 // error, and the run goes on.
@@ -560,7 +584,7 @@ func (r *run) runJob(j *job.Job, slot int) (d *job.Done) {
 	}()
 	// The run may have stopped while this job waited for a runner: a job
 	// that has not started does not start then (SPEC §6: start nothing new).
-	if r.startCtx.Err() != nil {
+	if r.stopped() {
 		return &job.Done{Job: j} // not started: a placeholder
 	}
 	d.Command = j.Command(r.opts.Template, slot)
@@ -633,8 +657,10 @@ const (
 // isResourceErr reports whether err says a job could not start because a
 // process or file limit was reached.
 func isResourceErr(err error) bool {
+	// EBADF too: under descriptor exhaustion os/exec's fork/exec sometimes
+	// reports it instead of EMFILE (seen with ulimit -n 64).
 	return errors.Is(err, exec.ErrNotStarted) && (errors.Is(err, syscall.EAGAIN) || errors.Is(err, syscall.EMFILE) ||
-		errors.Is(err, syscall.ENFILE) || errors.Is(err, syscall.ENOMEM))
+		errors.Is(err, syscall.ENFILE) || errors.Is(err, syscall.ENOMEM) || errors.Is(err, syscall.EBADF))
 }
 
 // shrink lowers coroutine mode's concurrency by one slot (taking a free
