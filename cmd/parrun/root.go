@@ -282,6 +282,9 @@ func execute(ctx context.Context, o *Options, ios *IOStreams) (exitCode, error) 
 			style = report.ProgressBar
 		}
 	}
+	if n, ok := src.Total(); ok {
+		rep.Read(n, true)
+	}
 	rep.StartProgress(style)
 	stats, runErr := sched.Run(ctx, cfg.sched, &countingSource{src: src, rep: rep}, tr, rep)
 	rep.StopProgress()

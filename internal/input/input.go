@@ -60,7 +60,8 @@ type Reader struct {
 	cfg     Config
 	next    func() (rec, error) // the next tuple of values
 	seq     int64
-	pending *rec // a bad record met while filling a -n batch
+	total   int64 // jobs in all, when known before reading (-1: unknown)
+	pending *rec  // a bad record met while filling a -n batch
 	closer  []io.Closer
 }
 
@@ -87,7 +88,7 @@ func Open(cfg Config) (*Reader, error) {
 	if cfg.Stdin == nil {
 		cfg.Stdin = strings.NewReader("")
 	}
-	r := &Reader{cfg: cfg}
+	r := &Reader{cfg: cfg, total: -1}
 	srcs := cfg.Sources
 	if len(srcs) == 0 {
 		srcs = []Source{{File: "-", IsFile: true}}
@@ -146,7 +147,37 @@ func Open(cfg Config) (*Reader, error) {
 		}
 	}
 	r.next = product(groups, srcs)
+	if !cfg.JSONL {
+		r.total = productSize(groups, srcs)
+		if r.total > 0 {
+			r.total = (r.total + int64(cfg.MaxArgs) - 1) / int64(cfg.MaxArgs)
+		}
+	}
 	return r, nil
+}
+
+// Total returns how many jobs the input holds, when that is known before
+// reading it (::: groups and files combined in memory); ok is false for a
+// streamed source.
+func (r *Reader) Total() (n int64, ok bool) { return r.total, r.total >= 0 }
+
+// productSize is the number of tuples product yields.
+func productSize(groups [][]string, srcs []Source) int64 {
+	n := int64(1)
+	unit := int64(0)
+	for i, g := range groups {
+		if len(g) == 0 {
+			return 0
+		}
+		if !srcs[i].Link {
+			if i > 0 {
+				n *= unit
+			}
+			unit = 0
+		}
+		unit = max(unit, int64(len(g)))
+	}
+	return n * unit
 }
 
 func name(file string) string {

@@ -142,7 +142,7 @@ func (p *plainDisplay) finish() {
 // StartProgress starts the display chosen by style ("bar", "plain"; "off"
 // or "" shows nothing). The caller must call StopProgress before Close.
 func (r *Report) StartProgress(style string) {
-	r.counts = counts{total: -1, start: time.Now()}
+	r.counts.start = time.Now()
 	switch style {
 	case ProgressBar:
 		r.prog = newBar(r.stderr, &r.counts)

@@ -106,7 +106,9 @@ func stderrTail(d *job.Done) string {
 
 // New returns a Report writing to stdout and stderr.
 func New(opts Options, stdout, stderr io.Writer) *Report {
-	return &Report{opts: opts, stdout: stdout, stderr: stderr, summary: summary{start: time.Now()}}
+	r := &Report{opts: opts, stdout: stdout, stderr: stderr, summary: summary{start: time.Now()}}
+	r.counts.total = -1 // unknown until the input ends
+	return r
 }
 
 // ErrOutput wraps the error of a write to parrun's own stdout or stderr.
