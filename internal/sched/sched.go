@@ -565,11 +565,14 @@ func (r *run) badRecord(j *job.Job) *job.Done {
 	return &job.Done{Job: j, Result: &exec.Result{ExitCode: -1, Err: j.Err}}
 }
 
-// stopped reports whether no job may start any more. Admit is checked
-// directly as well as through startCtx, whose AfterFunc propagation is
-// asynchronous: once a SIGHUP's notice is out, no job starts.
+// stopped reports whether no job may start any more. The parents of
+// startCtx are checked directly too: a parent closes its Done channel
+// before it cancels its children, so a runner released by ctx.Done could
+// otherwise see startCtx still live and start a job; and Admit reaches
+// startCtx through an asynchronous AfterFunc, while a SIGHUP's notice must
+// mean that no job starts from then on.
 func (r *run) stopped() bool {
-	return r.startCtx.Err() != nil || (r.opts.Admit != nil && r.opts.Admit.Err() != nil)
+	return r.ctx.Err() != nil || r.startCtx.Err() != nil || (r.opts.Admit != nil && r.opts.Admit.Err() != nil)
 }
 
 // runJob runs one job in a worker slot, retrying it as --retries allows.
