@@ -3,7 +3,7 @@
 # installed) on the same work, interleaved round by round so that a noisy
 # spell hits every runner alike, and prints medians and ratios to xargs.
 #
-#   bench/bench.sh [PARRUN]          ROUNDS=5 WORKLOADS="W1 W2" N1=1000 bench/bench.sh
+#   bench/bench.sh [PARRUN]          ROUNDS=5 WORKLOADS="W1 W2" N1=1000 NO_PARALLEL=1 bench/bench.sh
 #
 # Workloads (after ../shared/bench/peers.sh):
 #   W1   5000 x true, -j2                       per-job overhead
@@ -20,6 +20,7 @@ ROUNDS=${ROUNDS:-3}
 WORKLOADS=${WORKLOADS:-W1 W1sh W2 W3 W4 W6}
 MODES=${MODES:-thread}
 PAR=$(command -v parallel || true)
+[ -n "${NO_PARALLEL:-}" ] && PAR=
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 export SHELL=/bin/sh PARALLEL_SHELL=/bin/sh
