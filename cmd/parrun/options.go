@@ -342,7 +342,7 @@ func isSep(s string) bool {
 }
 
 // parseWorkers parses -j: N, N% of the cores, +N and -N relative to the
-// cores. 0 means as many as possible, which parrun caps at 1024.
+// cores. 0 means as many as possible: 1024.
 func parseWorkers(s string, cores int) (int, error) {
 	if s == "" {
 		return cores, nil
@@ -370,7 +370,9 @@ func parseWorkers(s string, cores int) (int, error) {
 			return 0, errors.New("want N, N%, +N or -N")
 		}
 		if n == 0 {
-			return maxWorkers, nil
+			// GNU parallel's "as many as possible": a pool of
+			// sched.DefaultConcurrency (1024), as coroutine mode.
+			return sched.DefaultConcurrency, nil
 		}
 	}
 	if n > maxWorkers {
