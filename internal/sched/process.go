@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"sync"
 	"time"
 
@@ -75,7 +76,15 @@ func (p *Process) worker(ctx context.Context, slot int) (*slotWorker, error) {
 	if ctx.Err() != nil {
 		return nil, context.Cause(ctx)
 	}
-	w, err := ipc.Start(ctx, slot, p.Launcher, p.Env)
+	env := p.Env
+	if env == nil {
+		// A worker runs one job at a time: one OS thread for Go code is
+		// plenty, and idle schedulers of three Go runtimes spinning on a
+		// small machine cost the jobs CPU. Jobs get their own environment
+		// (Task.Env), not the worker's.
+		env = append(os.Environ(), "GOMAXPROCS=1")
+	}
+	w, err := ipc.Start(ctx, slot, p.Launcher, env)
 	if err != nil {
 		return nil, fmt.Errorf("sched: starting worker for slot %d: %w", slot, err)
 	}
