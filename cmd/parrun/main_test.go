@@ -31,6 +31,9 @@ func scriptModes() []string {
 // TestScripts runs every script under testdata/script, once per mode: the
 // list is the directory, never a hand-kept table.
 func TestScripts(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the end-to-end scripts take minutes under -race; make test runs them")
+	}
 	for _, mode := range scriptModes() {
 		t.Run(mode, func(t *testing.T) {
 			testscript.Run(t, testscript.Params{
