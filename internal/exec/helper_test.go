@@ -9,7 +9,6 @@ package exec
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -23,7 +22,7 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
+	"github.com/parrun/parrun/internal/helperproc"
 )
 
 // helperEnv, when set in a process's environment, makes the test binary run
@@ -34,17 +33,10 @@ const helperEnv = "PARRUN_EXEC_TEST_HELPER"
 // dies; no test waits for it.
 const tooLong = 10 * time.Minute
 
-var (
-	helperCommands    = map[string]func(args ...string){}
-	helperCommandUsed sync.Map // name → true
-)
+// helpers are this test binary's helper commands.
+var helpers = helperproc.New(helperEnv)
 
-func registerHelperCommand(name string, f func(args ...string)) {
-	if helperCommands[name] != nil {
-		panic("duplicate helper command registered: " + name)
-	}
-	helperCommands[name] = f
-}
+func registerHelperCommand(name string, f func(args ...string)) { helpers.Register(name, f) }
 
 func init() {
 	registerHelperCommand("exit", cmdExit)
@@ -59,56 +51,23 @@ func init() {
 }
 
 func TestMain(m *testing.M) {
-	if os.Getenv(helperEnv) != "" {
-		runHelper(os.Args[1:])
-		os.Exit(0)
-	}
-	flag.Parse()
-	code := m.Run()
-	if code == 0 && flag.Lookup("test.run").Value.String() == "" &&
-		flag.Lookup("test.skip").Value.String() == "" && flag.Lookup("test.list").Value.String() == "" {
-		for name := range helperCommands {
-			if _, ok := helperCommandUsed.Load(name); !ok {
-				fmt.Fprintf(os.Stderr, "helper command unused: %q\n", name)
-				code = 1
-			}
-		}
-	}
-	if code == 0 {
-		// Run joins every goroutine it starts (STYLE habit 1).
-		if err := goleak.Find(); err != nil {
-			fmt.Fprintf(os.Stderr, "goroutines leaked by Runner.Run: %v\n", err)
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
-
-func runHelper(args []string) {
-	if len(args) == 0 {
-		fmt.Fprintln(os.Stderr, "helper: no command")
-		os.Exit(2)
-	}
-	f := helperCommands[args[0]]
-	if f == nil {
-		fmt.Fprintf(os.Stderr, "helper: unknown command %q\n", args[0])
-		os.Exit(2)
-	}
-	f(args[1:]...)
+	helpers.ChildMain()
+	// Run joins every goroutine it starts (STYLE habit 1).
+	os.Exit(helpers.RunTests(m, "Runner.Run"))
 }
 
 // helperEnviron is the environment of a helper child.
 func helperEnviron(extra ...string) []string {
-	return append(append(os.Environ(), helperEnv+"=1"), extra...)
+	return append(append(os.Environ(), helpers.EnvVar()), extra...)
 }
 
 // helperSpec returns a Spec that runs the named helper command as a child.
 func helperSpec(t *testing.T, name string, args ...string) *Spec {
 	t.Helper()
-	if helperCommands[name] == nil {
+	if !helpers.Has(name) {
 		t.Fatalf("helper command %q is not registered", name)
 	}
-	helperCommandUsed.Store(name, true)
+	helpers.MarkUsed(name)
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)

@@ -9,7 +9,6 @@ package ipc
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -20,7 +19,7 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
+	"github.com/parrun/parrun/internal/helperproc"
 )
 
 // helperEnv, when set, makes the test binary run the helper command named
@@ -31,17 +30,10 @@ const helperEnv = "PARRUN_IPC_TEST_HELPER"
 // dies; no test waits for it.
 const tooLong = 10 * time.Minute
 
-var (
-	helperCommands    = map[string]func(args ...string){}
-	helperCommandUsed sync.Map // name → true
-)
+// helpers are this test binary's helper commands.
+var helpers = helperproc.New(helperEnv)
 
-func registerHelperCommand(name string, f func(args ...string)) {
-	if helperCommands[name] != nil {
-		panic("duplicate helper command registered: " + name)
-	}
-	helperCommands[name] = f
-}
+func registerHelperCommand(name string, f func(args ...string)) { helpers.Register(name, f) }
 
 func init() {
 	registerHelperCommand("hang", cmdHang)
@@ -52,45 +44,13 @@ func init() {
 }
 
 func TestMain(m *testing.M) {
-	if os.Getenv(helperEnv) != "" {
-		runHelper(os.Args[1:])
-		os.Exit(0)
-	}
+	// A helper first: fake workers are started with the cookie too.
+	helpers.ChildMain()
 	if IsWorker(os.Getenv) {
 		os.Exit(WorkerMain(os.Stdin, os.Stdout, os.Stderr))
 	}
-	flag.Parse()
-	code := m.Run()
-	if code == 0 && flag.Lookup("test.run").Value.String() == "" &&
-		flag.Lookup("test.skip").Value.String() == "" && flag.Lookup("test.list").Value.String() == "" {
-		for name := range helperCommands {
-			if _, ok := helperCommandUsed.Load(name); !ok {
-				fmt.Fprintf(os.Stderr, "helper command unused: %q\n", name)
-				code = 1
-			}
-		}
-	}
-	if code == 0 {
-		// Start, Run, Close and Serve join every goroutine they start.
-		if err := goleak.Find(); err != nil {
-			fmt.Fprintf(os.Stderr, "goroutines leaked: %v\n", err)
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
-
-func runHelper(args []string) {
-	if len(args) == 0 {
-		fmt.Fprintln(os.Stderr, "helper: no command")
-		os.Exit(2)
-	}
-	f := helperCommands[args[0]]
-	if f == nil {
-		fmt.Fprintf(os.Stderr, "helper: unknown command %q\n", args[0])
-		os.Exit(2)
-	}
-	f(args[1:]...)
+	// Start, Run, Close and Serve join every goroutine they start.
+	os.Exit(helpers.RunTests(m, "ipc"))
 }
 
 func testExe(t testing.TB) string {
@@ -105,13 +65,13 @@ func testExe(t testing.TB) string {
 // helperJob returns a job that runs the named helper command.
 func helperJob(t testing.TB, name string, args ...string) *JobSpec {
 	t.Helper()
-	if helperCommands[name] == nil {
+	if !helpers.Has(name) {
 		t.Fatalf("helper command %q is not registered", name)
 	}
-	helperCommandUsed.Store(name, true)
+	helpers.MarkUsed(name)
 	return &JobSpec{
 		Argv: append([]string{testExe(t), name}, args...),
-		Env:  append(childEnv(), helperEnv+"=1"),
+		Env:  append(childEnv(), helpers.EnvVar()),
 	}
 }
 

@@ -335,8 +335,8 @@ func TestStartErrors(t *testing.T) {
 			}
 			var env []string
 			if tt.name == "version" {
-				helperCommandUsed.Store("fake-worker", true)
-				env = append(childEnv(), helperEnv+"=1")
+				helpers.MarkUsed("fake-worker")
+				env = append(childEnv(), helpers.EnvVar())
 			}
 			w, err := Start(ctx, 7, tt.argv, env)
 			if err == nil {
@@ -358,8 +358,8 @@ func TestStartErrors(t *testing.T) {
 // TestWorkerBreaksProtocol: a worker that answers a job with garbage fails
 // the job with an error naming it, and is killed.
 func TestWorkerBreaksProtocol(t *testing.T) {
-	helperCommandUsed.Store("fake-worker", true)
-	env := append(childEnv(), helperEnv+"=1")
+	helpers.MarkUsed("fake-worker")
+	env := append(childEnv(), helpers.EnvVar())
 	w, err := Start(context.Background(), 8, []string{testExe(t), "fake-worker", strconv.Itoa(ProtocolVersion), "oops, a stray print"}, env)
 	if err != nil {
 		t.Fatal(err)
