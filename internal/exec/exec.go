@@ -195,11 +195,6 @@ func (r *Runner) Run(ctx context.Context, s *Spec) *Result {
 		res.Err = errors.New("exec: empty command")
 		return res
 	}
-	if s.Timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeoutCause(ctx, s.Timeout, ErrTimedOut)
-		defer cancel()
-	}
 	path, err := r.lookPath(s.Argv[0], envPath(s.Env))
 	if err != nil {
 		res.ExitCode = ExitNotFound
@@ -255,6 +250,13 @@ func (r *Runner) Run(ctx context.Context, s *Spec) *Result {
 		pipes = append(pipes, pr, pw)
 	}
 	res.Start = time.Now()
+	if s.Timeout > 0 {
+		// The clock starts with the job, after Start is stamped, so a
+		// timed-out job's Duration is never below its time-out.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, s.Timeout, ErrTimedOut)
+		defer cancel()
+	}
 	err = cmd.Start()
 	// The write ends belong to the child now.
 	for i := 1; i < len(pipes); i += 2 {
