@@ -83,17 +83,10 @@ func (b *Buffer) ReadFrom(r io.Reader) (int64, error) {
 			return total, b.err
 		}
 		if b.file != nil {
-			n, err := io.Copy(onlyWriter{b.file}, r)
-			total += n
-			b.n += n
-			if err != nil {
-				var pe *os.PathError
-				if errors.As(err, &pe) && pe.Path == b.file.Name() {
-					b.err = fmt.Errorf("writing %w %s: %w", ErrSpill, b.file.Name(), err)
-					return total, b.err
-				}
-			}
-			return total, err
+			// Spilled: the rest goes through Write, which counts it and
+			// names the spill file in any write error.
+			n, err := io.Copy(onlyWriter{b}, r)
+			return total + n, err
 		}
 		if len(b.mem) == cap(b.mem) {
 			if len(b.mem) >= b.limit() {
@@ -134,8 +127,8 @@ func (b *Buffer) ReadFrom(r io.Reader) (int64, error) {
 	}
 }
 
-// onlyWriter hides *os.File's ReadFrom from io.Copy's type switch so the
-// error from writing is the file's own.
+// onlyWriter hides the Buffer's own ReadFrom from io.Copy, which would
+// otherwise call straight back into it.
 type onlyWriter struct{ io.Writer }
 
 // spill moves the in-memory bytes to a new unlinked temporary file.

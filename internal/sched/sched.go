@@ -16,6 +16,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -163,7 +164,7 @@ func (l *Local) Run(ctx context.Context, t *Task) *exec.Result {
 		WaitDelay: l.WaitDelay,
 	}
 	if t.Job.HasStdin {
-		spec.Stdin = stringsReader(t.Job.Stdin)
+		spec.Stdin = strings.NewReader(t.Job.Stdin)
 	}
 	return l.Runner.Run(ctx, spec)
 }
