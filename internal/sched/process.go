@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/parrun/parrun/internal/exec"
@@ -13,27 +14,63 @@ import (
 )
 
 // Process runs tasks in worker processes (--mode process, SPEC §3): one
-// worker per slot, started on first use with Launcher, talking the
-// framed protocol of package ipc over its stdin and stdout. A worker that
-// dies is replaced for the slot's next job; its job fails with "worker
-// exited: …" (and is retried if --retries says so). MaxJobs, when positive,
-// recycles a worker after that many jobs.
+// worker per slot, started on first use with its host's Launcher, talking
+// the framed protocol of package ipc over its stdin and stdout. A worker
+// that dies is replaced for the slot's next job; its job fails with
+// "worker exited: …" (and is retried if --retries says so). MaxJobs, when
+// positive, recycles a worker after that many jobs.
+//
+// Slots may live on other machines (SPEC §8): Hosts lists where, each with
+// its number of slots, in slot order. When a remote host's worker dies and
+// a new one cannot be started there, the host is down: its jobs in flight
+// come back with ErrHostDown (the scheduler runs them on another slot) and
+// it gets no new ones.
 //
 // Each slot is used by one runner goroutine at a time, so a slot's worker
 // is never shared. Close must be called after the run: it shuts every
 // worker down and reaps it.
 type Process struct {
-	// Launcher is the command that starts a worker: parrun's own
-	// executable locally, or a launcher prefix plus it (ssh, --worker-cmd).
+	// Launcher is the command that starts a worker on this machine:
+	// parrun's own executable. It is used when Hosts is empty.
 	Launcher []string
+	// Hosts, when set, are where the slots are, in slot order: the first
+	// host's Slots are slots 1…, then the next host's.
+	Hosts []*Host
 	// Env is the workers' environment; nil inherits parrun's.
 	Env       []string
 	Terminate []exec.Step
 	Kill      <-chan struct{}
 	MaxJobs   int
+	// Notify, when set, gets one-line notices (a host went down).
+	Notify func(string)
 
 	mu      sync.Mutex
 	workers map[int]*slotWorker
+	slotOf  []*Host // slot-1 → host, built on first use
+	local   *Host
+}
+
+// A Host is a machine process-mode workers run on.
+type Host struct {
+	// Name is the host as the user gave it: the joblog's Host column and
+	// the JSON "host" field. "" is this machine.
+	Name string
+	// Slots is how many of the run's slots (jobs at once) are on it.
+	Slots int
+	// Launcher returns the command that starts the worker of a slot there
+	// (ssh HOST … parrun, or a --worker-cmd).
+	Launcher func(slot int) []string
+	// Remote says the worker's environment is the host's own: jobs get
+	// only their own variables, merged in (JobSpec.MergeEnv). A remote
+	// host whose worker cannot be (re)started is down.
+	Remote bool
+	// Before, when set, runs before each job on the host (--transfer);
+	// an error fails the job. After runs after it (--return, --cleanup)
+	// whatever its outcome; an error fails a job that had succeeded.
+	Before, After func(ctx context.Context, t *Task) error
+
+	// down is why the host is gone; nil while it is up.
+	down atomic.Pointer[error]
 }
 
 type slotWorker struct {
@@ -41,10 +78,36 @@ type slotWorker struct {
 	jobs int
 }
 
+// host returns the host of a slot.
+func (p *Process) host(slot int) *Host {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.slotOf == nil {
+		for _, h := range p.Hosts {
+			for range h.Slots {
+				p.slotOf = append(p.slotOf, h)
+			}
+		}
+		p.local = &Host{Launcher: func(int) []string { return p.Launcher }}
+	}
+	if slot >= 1 && slot <= len(p.slotOf) {
+		return p.slotOf[slot-1]
+	}
+	return p.local
+}
+
 // Run implements Transport.
 func (p *Process) Run(ctx context.Context, t *Task) *exec.Result {
-	sw, err := p.worker(ctx, t.Slot)
+	h := p.host(t.Slot)
+	t.Host = h.Name
+	if why := h.down.Load(); why != nil {
+		return hostDown(h, *why)
+	}
+	sw, err := p.worker(ctx, t.Slot, h)
 	if err != nil {
+		if h.Remote && ctx.Err() == nil {
+			return p.markDown(h, err)
+		}
 		return &exec.Result{ExitCode: -1, Start: time.Now(), Err: err}
 	}
 	spec := &ipc.JobSpec{
@@ -57,16 +120,51 @@ func (p *Process) Run(ctx context.Context, t *Task) *exec.Result {
 		Terminate: p.Terminate,
 		Kill:      p.Kill,
 	}
+	if h.Remote {
+		// The host's PATH and HOME, not this machine's.
+		spec.Env, spec.MergeEnv = t.JobEnv, true
+	}
+	if h.Before != nil {
+		if err := h.Before(ctx, t); err != nil {
+			return &exec.Result{ExitCode: -1, Start: time.Now(), Err: err}
+		}
+	}
 	res := sw.w.Run(ctx, spec, t.Stdout, t.Stderr)
 	sw.jobs++
 	if !sw.w.Alive() || (p.MaxJobs > 0 && sw.jobs >= p.MaxJobs) {
 		p.retire(t.Slot, sw)
+		if h.Remote && errors.Is(res.Err, ipc.ErrWorkerExited) && ctx.Err() == nil {
+			// The job, the worker or the host? A host that takes a new
+			// worker is up: the job failed as it would here. One that
+			// does not is down, and the job runs elsewhere.
+			if _, err := p.worker(ctx, t.Slot, h); err != nil && ctx.Err() == nil {
+				return p.markDown(h, fmt.Errorf("%v; a new one cannot start: %w", res.Err, err))
+			}
+		}
+	}
+	if h.After != nil {
+		if err := h.After(ctx, t); err != nil && !res.Failed() {
+			res.Err = err
+		}
 	}
 	return res
 }
 
+// markDown records that a host is gone and returns the ErrHostDown result
+// of the job that found out.
+func (p *Process) markDown(h *Host, err error) *exec.Result {
+	if h.down.CompareAndSwap(nil, &err) && p.Notify != nil {
+		p.Notify(fmt.Sprintf("host %s is down (%v): its jobs go to the other hosts", h.Name, err))
+	}
+	return hostDown(h, err)
+}
+
+func hostDown(h *Host, err error) *exec.Result {
+	return &exec.Result{ExitCode: -1, Start: time.Now(), Err: fmt.Errorf("%w: %s: %w", ErrHostDown, h.Name, err)}
+}
+
 // worker returns the slot's worker, starting one if it has none.
-func (p *Process) worker(ctx context.Context, slot int) (*slotWorker, error) {
+func (p *Process) worker(ctx context.Context, slot int, h *Host) (*slotWorker, error) {
 	p.mu.Lock()
 	sw := p.workers[slot]
 	p.mu.Unlock()
@@ -84,9 +182,9 @@ func (p *Process) worker(ctx context.Context, slot int) (*slotWorker, error) {
 		// (Task.Env), not the worker's.
 		env = append(os.Environ(), "GOMAXPROCS=1")
 	}
-	w, err := ipc.Start(ctx, slot, p.Launcher, env)
+	w, err := ipc.Start(ctx, slot, h.Launcher(slot), env)
 	if err != nil {
-		return nil, fmt.Errorf("sched: starting worker for slot %d: %w", slot, err)
+		return nil, err // "ipc: worker 3: …" names the slot
 	}
 	sw = &slotWorker{w: w}
 	p.mu.Lock()
@@ -108,7 +206,9 @@ func (p *Process) Prestart(ctx context.Context, n int) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			p.worker(ctx, slot)
+			if h := p.host(slot); h.down.Load() == nil {
+				p.worker(ctx, slot, h)
+			}
 		}()
 	}
 	wg.Wait()

@@ -132,13 +132,28 @@ type Transport interface {
 
 // Task is one attempt of one job, ready to run.
 type Task struct {
-	Job            *job.Job
-	Slot           int
-	Argv           []string
-	Env            []string
+	Job  *job.Job
+	Slot int
+	Argv []string
+	// Env is the job's whole environment; JobEnv is its tail that is the
+	// job's own (JSONL env, PARRUN_SEQ, PARRUN_SLOT), what a worker on
+	// another machine merges into its own environment.
+	Env, JobEnv    []string
 	Stdout, Stderr io.Writer
 	Timeout        time.Duration
+	// Host is set by the Transport: where the attempt ran ("" is here).
+	Host string
 }
+
+// ErrHostDown is wrapped by the Err of an attempt a Transport could not run
+// because the host behind its slot is gone (SPEC §8: ssh exited and cannot
+// reconnect). The slot is retired for good and the job goes to another
+// slot; the attempt does not count for --retries.
+var ErrHostDown = errors.New("host down")
+
+// ErrNoHosts is Stats.Stopped when every slot's host went down: the jobs
+// not yet run were not run.
+var ErrNoHosts = errors.New("every host is down")
 
 // Local runs tasks in this process through exec. The zero value is ready.
 type Local struct {
@@ -348,22 +363,78 @@ func (r *run) run(src Source) (Stats, error) {
 			return true
 		}
 	} else {
+		// A runner whose host went down (ErrHostDown) hands its job back
+		// and retires; the others take handed-back jobs before new ones
+		// can reach them. work is closed only once every launched job has
+		// finished, so a job handed back late still finds a runner.
 		work := make(chan item)
-		stop = func() { close(work) }
+		back := make(chan item, r.opts.Workers) // a runner hands back at most one
+		var inflight sync.WaitGroup
+		var liveMu sync.Mutex
+		live := r.opts.Workers
+		stop = func() {
+			inflight.Wait()
+			close(work)
+		}
+		retire := func(it item, d *job.Done) {
+			liveMu.Lock()
+			defer liveMu.Unlock()
+			live--
+			if live > 0 {
+				back <- it
+				return
+			}
+			// The last runner: nowhere to hand jobs to. Its job and any
+			// handed back fail with the host's error, and nothing starts.
+			r.stopStarting(ErrNoHosts)
+			finish(it, d)
+			inflight.Done()
+			for {
+				select {
+				case b := <-back:
+					finish(b, &job.Done{Job: b.j, Result: &exec.Result{ExitCode: -1, Err: d.Result.Err}})
+					inflight.Done()
+				default:
+					return
+				}
+			}
+		}
 		for w := 1; w <= r.opts.Workers; w++ {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				for it := range work {
-					finish(it, r.runJob(it.j, w))
+				for {
+					var it item
+					select {
+					case it = <-back:
+					default:
+						var ok bool
+						select {
+						case it, ok = <-work:
+							if !ok {
+								return
+							}
+						case it = <-back:
+						}
+					}
+					d := r.runJob(it.j, w)
+					if d.Result != nil && errors.Is(d.Result.Err, ErrHostDown) && r.ctx.Err() == nil {
+						closeOutput(d)
+						retire(it, d)
+						return
+					}
+					finish(it, d)
+					inflight.Done()
 				}
 			}()
 		}
 		launch = func(it item) bool {
+			inflight.Add(1)
 			select {
 			case work <- it:
 				return true
 			case <-r.startCtx.Done():
+				inflight.Done()
 				return false
 			}
 		}
@@ -600,7 +671,7 @@ func (r *run) runJob(j *job.Job, slot int) (d *job.Done) {
 		d.Attempts++
 		d.Stdout, d.Stderr = r.sink.Start(j, d.Command, slot)
 		d.Result = r.attempt(j, d, slot)
-		if !d.Result.Failed() || d.Attempts > retries || r.startCtx.Err() != nil {
+		if !d.Result.Failed() || d.Attempts > retries || r.startCtx.Err() != nil || errors.Is(d.Result.Err, ErrHostDown) {
 			return d
 		}
 		// Only the last attempt's output is reported (README).
@@ -623,11 +694,13 @@ func (r *run) attempt(j *job.Job, d *job.Done, slot int) *exec.Result {
 	if j.Timeout > 0 {
 		timeout = j.Timeout
 	}
+	env := r.env(j, slot)
 	task := &Task{
 		Job:     j,
 		Slot:    slot,
 		Argv:    d.Command.Argv,
-		Env:     r.env(j, slot),
+		Env:     env,
+		JobEnv:  env[len(r.opts.Env):],
 		Stdout:  d.Stdout,
 		Stderr:  d.Stderr,
 		Timeout: timeout,
@@ -635,6 +708,7 @@ func (r *run) attempt(j *job.Job, d *job.Done, slot int) *exec.Result {
 	backoff := minBackoff
 	for {
 		res := r.tr.Run(r.ctx, task)
+		d.Host = task.Host
 		// Resource exhaustion is back-pressure, never failure (SPEC §3):
 		// the job did not start, so it waits and tries again, and
 		// coroutine mode runs fewer jobs at once from now on.
