@@ -32,9 +32,11 @@ const (
 // parrun binary, "parrun" to find it on the PATH) with the cookie on its
 // command line: what follows a launcher prefix such as "ssh HOST" or a
 // --worker-cmd template, since ssh and most launchers do not pass the
-// local environment on. For a local re-exec, Start's env is enough.
+// local environment on. For a local re-exec, Start's env is enough. The
+// worker runs one job at a time, so it gets one OS thread for Go code
+// (GOMAXPROCS=1), as local workers do.
 func WorkerCommand(exe string) []string {
-	return []string{"env", CookieKey + "=" + CookieValue, exe}
+	return []string{"env", CookieKey + "=" + CookieValue, "GOMAXPROCS=1", exe}
 }
 
 // exitUsage is the worker entry's status when it was not started by

@@ -748,3 +748,19 @@ func TestParseIsImmutable(t *testing.T) {
 		t.Errorf("Expand after other jobs = %q; want %q", again, first)
 	}
 }
+
+func TestPatternExpand(t *testing.T) {
+	j := &Job{Seq: 7, Whole: []string{"dir/photo.jpg"}, Args: []string{"dir/photo.jpg"}}
+	for _, tc := range []struct{ pattern, want string }{
+		{"out.txt", "out.txt"}, // nothing appended
+		{"{.}.out", "dir/photo.out"},
+		{"{/.}-{#}-{%}.txt", "photo-7-3.txt"},
+		{"{}", "dir/photo.jpg"},
+		{"${HOME}/{1}", "${HOME}/dir/photo.jpg"}, // not a replacement string: literal
+		{"", ""},
+	} {
+		if got := ParsePattern(tc.pattern).Expand(j, 3); got != tc.want {
+			t.Errorf("ParsePattern(%q).Expand = %q, want %q", tc.pattern, got, tc.want)
+		}
+	}
+}

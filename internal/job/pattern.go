@@ -1,0 +1,29 @@
+package job
+
+import "strings"
+
+// A Pattern is one file name with replacement strings, such as the
+// "{.}.out" of --return: expanded per job into plain text, never quoted,
+// and with nothing appended when it has no replacement string. The zero
+// Pattern expands to "".
+type Pattern struct {
+	segs []segment
+}
+
+// ParsePattern parses a file-name pattern; every string is valid.
+func ParsePattern(s string) Pattern { return Pattern{segs: parseSegments(s)} }
+
+// Expand returns the pattern for the job in the given slot. Several values
+// (a -n group) are joined with spaces, as {} shows them.
+func (p Pattern) Expand(j *Job, slot int) string {
+	v := j.values(slot)
+	var b strings.Builder
+	for _, s := range p.segs {
+		if s.kind == kLiteral {
+			b.WriteString(s.text)
+			continue
+		}
+		b.WriteString(strings.Join(s.values(v), " "))
+	}
+	return b.String()
+}
