@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -34,24 +35,33 @@ func TestScripts(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the end-to-end scripts take minutes under -race; make test runs them")
 	}
+	parrunBin, err := exec.LookPath("parrun") // testscript.Main put it on PATH
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, mode := range scriptModes() {
 		t.Run(mode, func(t *testing.T) {
 			testscript.Run(t, testscript.Params{
 				Dir:                 filepath.Join("..", "..", "testdata", "script"),
 				RequireExplicitExec: true,
 				UpdateScripts:       *update,
+				Cmds:                map[string]func(*testscript.TestScript, bool, []string){"sshd-start": cmdSSHDStart, "exits": cmdExits},
 				Setup: func(env *testscript.Env) error {
 					// Flags given in a script beat this, as any flag beats
 					// the environment (SPEC §7).
 					env.Setenv("PARRUN_MODE", mode)
 					env.Setenv("MODE", mode)
 					env.Setenv("TMPDIR", env.WorkDir+"/tmp")
+					// The worker binary --ssh starts on "another machine".
+					env.Setenv("PARRUN_BIN", parrunBin)
 					return os.MkdirAll(env.WorkDir+"/tmp", 0o755)
 				},
 				Condition: func(cond string) (bool, error) {
 					switch cond {
 					case "thread", "coroutine", "process":
 						return cond == mode, nil
+					case "sshd":
+						return sshdUsable()
 					case "cores2":
 						return runtime.GOMAXPROCS(0) >= 2, nil
 					}

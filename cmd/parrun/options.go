@@ -16,6 +16,7 @@ import (
 	"github.com/parrun/parrun/internal/exec"
 	"github.com/parrun/parrun/internal/input"
 	"github.com/parrun/parrun/internal/job"
+	"github.com/parrun/parrun/internal/remote"
 	"github.com/parrun/parrun/internal/report"
 	"github.com/parrun/parrun/internal/sched"
 )
@@ -62,6 +63,14 @@ type Options struct {
 	Progress         string
 	Config           string
 	PrintConfig      bool
+	// Scale-out (SPEC §8).
+	SSH          []string
+	SSHFile      string
+	RemoteParrun string
+	WorkerCmd    string
+	Transfer     bool
+	Return       []string
+	Cleanup      bool
 
 	// Args are the positional arguments: the template and ::: groups.
 	Args []string
@@ -88,6 +97,14 @@ type config struct {
 	killAfter time.Duration
 	// maxJobsPerWorker recycles process-mode workers (0: never).
 	maxJobsPerWorker int
+	// logins are the --ssh and --ssh-file hosts; workerCmd the
+	// --worker-cmd template; remoteParrun the worker binary they start
+	// ("" : parrun on the remote PATH, or this binary for --worker-cmd
+	// alone); files what moves with each remote job.
+	logins       []remote.Login
+	workerCmd    string
+	remoteParrun string
+	files        remote.Files
 }
 
 // flagErr returns a FlagError about the value of one flag.
@@ -281,7 +298,72 @@ func (o *Options) validate(cores int) (*config, error) {
 		return nil, flagErr("buffer-size", "--buffer-size %q: %w", o.BufferSize, err)
 	}
 	c.report.BufferSize = size
+	if err := o.validateScaleOut(c); err != nil {
+		return nil, err
+	}
 	return c, nil
+}
+
+// validateScaleOut checks the flags of SPEC §8. Hosts put the run in
+// process mode; a --mode other than process typed on the command line is
+// an error, one that came from the environment or a config file gives way.
+func (o *Options) validateScaleOut(c *config) error {
+	perHost := c.sched.Workers
+	for _, list := range o.SSH {
+		ls, err := remote.ParseLogins(list, perHost)
+		if err != nil {
+			return flagErr("ssh", "--ssh: %w", err)
+		}
+		c.logins = append(c.logins, ls...)
+	}
+	if o.SSHFile != "" {
+		f, err := os.Open(o.SSHFile)
+		if err != nil {
+			return flagErr("ssh-file", "--ssh-file: %w", err)
+		}
+		ls, err := remote.ReadLogins(f, o.SSHFile, perHost)
+		f.Close()
+		if err != nil {
+			return flagErr("ssh-file", "--ssh-file: %w", err)
+		}
+		if len(ls) == 0 {
+			return flagErr("ssh-file", "--ssh-file %s: no logins in it", o.SSHFile)
+		}
+		c.logins = append(c.logins, ls...)
+	}
+	c.workerCmd = o.WorkerCmd
+	c.remoteParrun = o.RemoteParrun
+	scaleOut := len(c.logins) > 0 || o.WorkerCmd != ""
+	for _, r := range o.Return {
+		c.files.Return = append(c.files.Return, job.ParsePattern(r))
+	}
+	c.files.Transfer, c.files.Cleanup = o.Transfer, o.Cleanup
+	if !scaleOut {
+		switch {
+		case o.Transfer || len(o.Return) > 0 || o.Cleanup:
+			return usageErr("--transfer, --return and --cleanup move files to and from other machines: they need --ssh or --worker-cmd")
+		case o.RemoteParrun != "":
+			return usageErr("--remote-parrun names the parrun that --ssh or --worker-cmd starts: it needs one of them")
+		}
+		return nil
+	}
+	if o.Cleanup && !o.Transfer && len(o.Return) == 0 {
+		return usageErr("--cleanup removes the files of --transfer and --return: it needs one of them")
+	}
+	if o.Mode != sched.ModeProcess {
+		if o.settings != nil && o.settings.source["mode"] == fromFlag {
+			return flagErr("mode", "--mode %s: --ssh and --worker-cmd run jobs in worker processes; use --mode process or leave --mode out", o.Mode)
+		}
+		c.mode, c.sched.Mode = sched.ModeProcess, sched.ModeProcess
+	}
+	total := 0
+	for _, l := range c.logins {
+		total += l.Slots
+	}
+	if total > 0 {
+		c.sched.Workers = total
+	}
+	return nil
 }
 
 // unwrapAll strips regexp's error wrapper down to its message.

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"slices"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -118,6 +119,58 @@ func TestCodeFor(t *testing.T) {
 	for _, tt := range tests {
 		if got := codeFor(tt.err, tt.failed, tt.cause); got != tt.want {
 			t.Errorf("codeFor(%v, %d, %v) = %d; want %d", tt.err, tt.failed, tt.cause, got, tt.want)
+		}
+	}
+}
+
+// TestScaleOutOptions: hosts set the slot count and process mode; a mode
+// typed on the command line that cannot hold them is an error, one from
+// the environment gives way; file moves need hosts.
+func TestScaleOutOptions(t *testing.T) {
+	base := func() *Options {
+		return &Options{Workers: "3", Mode: "thread", Concurrency: 1, MaxArgs: 1, Shell: "/bin/sh",
+			Halt: "never", Order: "fifo", Progress: "auto", BufferSize: "1M", QueueSize: -1,
+			Args: []string{"echo"}, settings: &settings{source: map[string]configSource{"mode": fromEnv}}}
+	}
+	tests := []struct {
+		name      string
+		set       func(o *Options)
+		workers   int
+		mode, err string
+	}{
+		{"hosts with and without N/", func(o *Options) { o.SSH = []string{"2/a,b", ":"} }, 2 + 3 + 3, "process", ""},
+		{"worker-cmd keeps -j", func(o *Options) { o.WorkerCmd = "srun --" }, 3, "process", ""},
+		{"mode typed", func(o *Options) {
+			o.SSH = []string{"a"}
+			o.settings.source["mode"] = fromFlag
+		}, 0, "", "--mode thread: --ssh and --worker-cmd"},
+		{"mode process typed", func(o *Options) {
+			o.SSH, o.Mode = []string{"a"}, "process"
+			o.settings.source["mode"] = fromFlag
+		}, 3, "process", ""},
+		{"transfer alone", func(o *Options) { o.Transfer = true }, 0, "", "need --ssh or --worker-cmd"},
+		{"return alone", func(o *Options) { o.Return = []string{"x"} }, 0, "", "need --ssh or --worker-cmd"},
+		{"remote-parrun alone", func(o *Options) { o.RemoteParrun = "/opt/parrun" }, 0, "", "needs one of them"},
+		{"cleanup with nothing to clean", func(o *Options) { o.SSH, o.Cleanup = []string{"a"}, true }, 0, "", "needs one of them"},
+		{"bad login", func(o *Options) { o.SSH = []string{"a,0/b"} }, 0, "", `--ssh: bad login "0/b"`},
+		{"missing ssh-file", func(o *Options) { o.SSHFile = "/nonexistent/hosts" }, 0, "", "--ssh-file: open /nonexistent/hosts"},
+	}
+	for _, tt := range tests {
+		o := base()
+		tt.set(o)
+		c, err := o.validate(4)
+		if tt.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.err) {
+				t.Errorf("%s: err %v, want one containing %q", tt.name, err, tt.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s: %v", tt.name, err)
+			continue
+		}
+		if c.sched.Workers != tt.workers || c.mode != tt.mode || c.sched.Mode != tt.mode {
+			t.Errorf("%s: workers %d, mode %q/%q; want %d, %q", tt.name, c.sched.Workers, c.mode, c.sched.Mode, tt.workers, tt.mode)
 		}
 	}
 }

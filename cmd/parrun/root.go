@@ -172,6 +172,13 @@ their output and exit status.`,
 	f.StringVar(&o.Progress, "progress", report.ProgressAuto, "progress display: auto, bar, plain or off")
 	f.StringVar(&o.Config, "config", "", "read settings from `FILE` (default ./.parrun.yaml, then $XDG_CONFIG_HOME/parrun/config.yaml)")
 	f.BoolVar(&o.PrintConfig, "print-config", false, "print the effective settings and where each came from, run nothing")
+	f.StringArrayVarP(&o.SSH, "ssh", "S", nil, "run jobs on `HOSTS` over ssh: [N/][user@]host[:port],… (: is this machine; repeatable)")
+	f.StringVar(&o.SSHFile, "ssh-file", "", "read --ssh logins from `FILE`, one a line")
+	f.StringVar(&o.RemoteParrun, "remote-parrun", "", "the parrun that --ssh and --worker-cmd start (default: parrun on the remote PATH; this binary for --worker-cmd alone)")
+	f.StringVar(&o.WorkerCmd, "worker-cmd", "", "start each worker through the launcher `TEMPLATE` ({host}, {slot}), e.g. 'srun -N1 -n1 --'")
+	f.BoolVar(&o.Transfer, "transfer", false, "copy each job's input file ({}) to the host before it runs")
+	f.StringArrayVar(&o.Return, "return", nil, "bring `FILE` back from the host after each job ({.}.out; repeatable)")
+	f.BoolVar(&o.Cleanup, "cleanup", false, "remove the transferred and returned files from the host after each job")
 	return cmd
 }
 
@@ -264,13 +271,29 @@ func execute(ctx context.Context, o *Options, ios *IOStreams) (exitCode, error) 
 	}
 	cfg.sched.Notify = rep.Notice
 	var tr sched.Transport = &sched.Local{Terminate: cfg.sched.Terminate, Kill: kill, WaitDelay: cfg.killAfter}
-	if cfg.mode == sched.ModeProcess {
+	if cfg.mode == sched.ModeProcess && !cfg.sched.DryRun {
 		exe, err := selfPath()
 		if err != nil {
 			return exitError, fmt.Errorf("--mode process: finding parrun's own executable: %w", err)
 		}
-		p := &sched.Process{Launcher: []string{exe}, Terminate: cfg.sched.Terminate, Kill: kill, MaxJobs: cfg.maxJobsPerWorker}
-		defer p.Close()
+		p := &sched.Process{Launcher: []string{exe}, Terminate: cfg.sched.Terminate, Kill: kill, MaxJobs: cfg.maxJobsPerWorker, Notify: rep.Notice}
+		closeHosts := func() {}
+		defer func() {
+			p.Close()
+			closeHosts() // after the workers: their ssh sessions run over the masters
+		}()
+		if len(cfg.logins) > 0 || cfg.workerCmd != "" {
+			var hosts []*sched.Host
+			hosts, closeHosts, err = connectHosts(ctx, cfg, exe, rep.Notice)
+			if err != nil {
+				return exitError, err
+			}
+			p.Hosts = hosts
+			cfg.sched.Workers = 0
+			for _, h := range hosts {
+				cfg.sched.Workers += h.Slots
+			}
+		}
 		p.Prestart(ctx, cfg.sched.Workers)
 		tr = p
 	}
@@ -291,6 +314,11 @@ func execute(ctx context.Context, o *Options, ios *IOStreams) (exitCode, error) 
 	closeErr := rep.Close()
 	if runErr == nil {
 		runErr = closeErr
+	}
+	if runErr == nil && errors.Is(stats.Stopped, sched.ErrNoHosts) {
+		// Jobs that never ran are not failures of theirs, but the run did
+		// not do its work: that is parrun's error, not a count.
+		runErr = fmt.Errorf("%w (see above): %d jobs reported, the rest of the input not run", stats.Stopped, stats.Jobs)
 	}
 	cause := context.Cause(ctx)
 	code := codeFor(runErr, stats.Failed, cause)
