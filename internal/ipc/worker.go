@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -32,11 +33,9 @@ const (
 // parrun binary, "parrun" to find it on the PATH) with the cookie on its
 // command line: what follows a launcher prefix such as "ssh HOST" or a
 // --worker-cmd template, since ssh and most launchers do not pass the
-// local environment on. For a local re-exec, Start's env is enough. The
-// worker runs one job at a time, so it gets one OS thread for Go code
-// (GOMAXPROCS=1), as local workers do.
+// local environment on. For a local re-exec, Start's env is enough.
 func WorkerCommand(exe string) []string {
-	return []string{"env", CookieKey + "=" + CookieValue, "GOMAXPROCS=1", exe}
+	return []string{"env", CookieKey + "=" + CookieValue, exe}
 }
 
 // exitUsage is the worker entry's status when it was not started by
@@ -101,6 +100,11 @@ func WorkerMain(stdin, stdout *os.File, stderr io.Writer) int {
 	}
 	// A job that runs parrun must not become a worker.
 	os.Unsetenv(CookieKey)
+	// A worker runs one job at a time: one OS thread for Go code is
+	// plenty, and the idle schedulers of many Go runtimes spinning on a
+	// small machine cost the jobs CPU. Set here, not through GOMAXPROCS in
+	// the environment, which a remote worker's jobs would inherit.
+	runtime.GOMAXPROCS(1)
 	in, out, err := protocolFiles(stdin, stdout, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "parrun: worker: %v\n", err)

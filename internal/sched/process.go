@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -174,15 +173,7 @@ func (p *Process) worker(ctx context.Context, slot int, h *Host) (*slotWorker, e
 	if ctx.Err() != nil {
 		return nil, context.Cause(ctx)
 	}
-	env := p.Env
-	if env == nil {
-		// A worker runs one job at a time: one OS thread for Go code is
-		// plenty, and idle schedulers of three Go runtimes spinning on a
-		// small machine cost the jobs CPU. Jobs get their own environment
-		// (Task.Env), not the worker's.
-		env = append(os.Environ(), "GOMAXPROCS=1")
-	}
-	w, err := ipc.Start(ctx, slot, h.Launcher(slot), env)
+	w, err := ipc.Start(ctx, slot, h.Launcher(slot), p.Env)
 	if err != nil {
 		return nil, err // "ipc: worker 3: …" names the slot
 	}
