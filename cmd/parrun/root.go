@@ -286,7 +286,8 @@ func execute(ctx context.Context, o *Options, ios *IOStreams) (exitCode, error) 
 			var hosts []*sched.Host
 			hosts, closeHosts, err = connectHosts(ctx, cfg, exe, rep.Notice)
 			if err != nil {
-				return exitError, err
+				// Ctrl-C while connecting is still 130.
+				return codeFor(err, 0, context.Cause(ctx)), err
 			}
 			p.Hosts = hosts
 			cfg.sched.Workers = 0
