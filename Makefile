@@ -8,7 +8,7 @@ FUZZTIME ?= 100000x
 all: build
 
 build:
-	$(GO) build -trimpath -o $(BIN) ./cmd/parrun
+	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN) ./cmd/parrun
 
 # The test command CI runs (README): vet, then every test with the race
 # detector, the end-to-end scripts included.
