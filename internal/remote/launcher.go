@@ -187,7 +187,4 @@ func (w *WorkerCmd) Command(slot int, words ...string) []string {
 	return []string{sh, "-c", line + " " + job.QuoteArgs(words)}
 }
 
-// Describe says what a launcher runs, for messages.
-func Describe(argv []string) string { return strings.Join(argv, " ") }
-
 func oneLine(s string) string { return strings.ReplaceAll(s, "\n", "; ") }
