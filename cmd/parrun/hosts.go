@@ -19,7 +19,7 @@ import (
 func connectHosts(ctx context.Context, cfg *config, exe string, notify func(string)) (hosts []*sched.Host, closeHosts func(), err error) {
 	logins := cfg.logins
 	if len(logins) == 0 {
-		// --worker-cmd alone: one host of -j slots, named by the template.
+		// --worker-cmd alone: one host of -j slots, "worker-cmd" below.
 		logins = []remote.Login{{Slots: cfg.sched.Workers}}
 	}
 	workerExe := cfg.remoteParrun
