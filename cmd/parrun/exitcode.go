@@ -14,9 +14,8 @@ const (
 	exitOK exitCode = 0
 	// 1–100: that many jobs failed.
 	exitManyFailed exitCode = 101 // more than 100 jobs failed
-	exitInterrupt  exitCode = 130 // SIGINT
+	exitSignalBase exitCode = 128 // + the signal that stopped the run: 129 HUP, 130 INT, 131 QUIT, 143 TERM
 	exitBrokenPipe exitCode = 141 // stdout closed by its reader (SIGPIPE)
-	exitTerminated exitCode = 143 // SIGTERM
 	exitError      exitCode = 255 // usage or internal error
 )
 
@@ -44,22 +43,25 @@ type FlagError struct {
 func (e *FlagError) Error() string { return e.Err.Error() }
 func (e *FlagError) Unwrap() error { return e.Err }
 
-// interrupted is the cancellation cause when parrun gets SIGINT or SIGTERM;
-// it passes the signal on to the jobs (exec.Signaler).
-type interrupted struct{ sig syscall.Signal }
+// interrupted is the cancellation cause when parrun gets SIGINT, SIGTERM,
+// SIGHUP or SIGQUIT: it passes the signal on to the jobs (exec.Signaler),
+// and its escalate channel, closed by a second signal, cuts their
+// termination sequence short (exec.Escalator).
+type interrupted struct {
+	sig      syscall.Signal
+	escalate <-chan struct{}
+}
 
-func (i interrupted) Error() string          { return "interrupted by " + i.sig.String() }
-func (i interrupted) Signal() syscall.Signal { return i.sig }
+func (i interrupted) Error() string              { return "interrupted by " + i.sig.String() }
+func (i interrupted) Signal() syscall.Signal     { return i.sig }
+func (i interrupted) Escalated() <-chan struct{} { return i.escalate }
 
 // codeFor maps the outcome of a run to the exit status, in one place.
 func codeFor(err error, failed int, cause error) exitCode {
 	var in interrupted
 	switch {
 	case errors.As(cause, &in):
-		if in.sig == syscall.SIGINT {
-			return exitInterrupt
-		}
-		return exitTerminated
+		return exitSignalBase + exitCode(in.sig)
 	case err != nil && errors.Is(err, syscall.EPIPE) && errors.Is(err, report.ErrOutput):
 		return exitBrokenPipe
 	case err != nil:

@@ -20,7 +20,7 @@ func connectHosts(ctx context.Context, cfg *config, exe string, notify func(stri
 	logins := cfg.logins
 	if len(logins) == 0 {
 		// --worker-cmd alone: one host of -j slots, "worker-cmd" below.
-		logins = []remote.Login{{Slots: cfg.sched.Workers}}
+		logins = []remote.Login{{Slots: cfg.sched.Slots}}
 	}
 	workerExe := cfg.remoteParrun
 	if workerExe == "" {

@@ -80,7 +80,7 @@ type Options struct {
 
 // config is the validated form of Options: what the packages below need.
 type config struct {
-	mode   string
+	mode   sched.Mode
 	input  input.Config
 	sched  sched.Options
 	report report.Options
@@ -95,6 +95,8 @@ type config struct {
 	progress string
 	// killAfter is also how long output is read after a job's leader exits.
 	killAfter time.Duration
+	// terminate is the termination sequence of every job.
+	terminate []exec.Step
 	// maxJobsPerWorker recycles process-mode workers (0: never).
 	maxJobsPerWorker int
 	// logins are the --ssh and --ssh-file hosts; workerCmd the
@@ -120,15 +122,13 @@ func usageErr(format string, a ...any) error {
 // validate checks every option in one place and builds the run's
 // configuration. Every error is a *FlagError naming the flag or file.
 func (o *Options) validate(cores int) (*config, error) {
-	c := &config{mode: o.Mode}
+	c := &config{}
 	var err error
-	if c.sched.Workers, err = parseWorkers(o.Workers, cores); err != nil {
+	if c.sched.Slots, err = parseWorkers(o.Workers, cores); err != nil {
 		return nil, flagErr("workers", "-j %s: %w", o.Workers, err)
 	}
-	switch o.Mode {
-	case sched.ModeThread, sched.ModeCoroutine, sched.ModeProcess:
-	default:
-		return nil, flagErr("mode", "--mode %q: want thread, process or coroutine", o.Mode)
+	if c.mode, err = sched.ParseMode(o.Mode); err != nil {
+		return nil, &FlagError{Err: err, Flag: "mode"}
 	}
 	if o.Concurrency < 1 {
 		return nil, flagErr("concurrency", "--concurrency %d: must be at least 1", o.Concurrency)
@@ -229,9 +229,9 @@ func (o *Options) validate(cores int) (*config, error) {
 		}
 	}
 	c.killAfter = killAfter
-	c.sched.Terminate = []exec.Step{{Signal: syscall.SIGTERM, Wait: killAfter}}
+	c.terminate = []exec.Step{{Signal: syscall.SIGTERM, Wait: killAfter}}
 	if o.TermSeq != "" {
-		if c.sched.Terminate, err = parseTermSeq(o.TermSeq); err != nil {
+		if c.terminate, err = parseTermSeq(o.TermSeq); err != nil {
 			return nil, flagErr("termseq", "--termseq %q: %w", o.TermSeq, err)
 		}
 	}
@@ -252,7 +252,7 @@ func (o *Options) validate(cores int) (*config, error) {
 		return nil, usageErr("--resume needs --joblog FILE to know what already ran")
 	}
 	c.sched.KeepOrder = o.KeepOrder
-	c.sched.Mode = o.Mode
+	c.sched.Mode = c.mode
 	if c.sched.Order, err = sched.ParseOrder(o.Order); err != nil {
 		return nil, &FlagError{Err: err, Flag: "order"}
 	}
@@ -287,11 +287,11 @@ func (o *Options) validate(cores int) (*config, error) {
 	switch {
 	case o.KeepOrder:
 		// Output in input order needs whole jobs: -k groups (README).
-		c.report.Mode = report.Group
+		c.report.Grouping = report.Group
 	case o.LineBuffer:
-		c.report.Mode = report.LineBuffer
+		c.report.Grouping = report.LineBuffer
 	case o.Ungroup:
-		c.report.Mode = report.Ungroup
+		c.report.Grouping = report.Ungroup
 	}
 	size, err := parseSize(o.BufferSize)
 	if err != nil {
@@ -308,7 +308,7 @@ func (o *Options) validate(cores int) (*config, error) {
 // process mode; a --mode other than process typed on the command line is
 // an error, one that came from the environment or a config file gives way.
 func (o *Options) validateScaleOut(c *config) error {
-	perHost := c.sched.Workers
+	perHost := c.sched.Slots
 	for _, list := range o.SSH {
 		ls, err := remote.ParseLogins(list, perHost)
 		if err != nil {
@@ -350,7 +350,7 @@ func (o *Options) validateScaleOut(c *config) error {
 	if o.Cleanup && !o.Transfer && len(o.Return) == 0 {
 		return usageErr("--cleanup removes the files of --transfer and --return: it needs one of them")
 	}
-	if o.Mode != sched.ModeProcess {
+	if c.mode != sched.ModeProcess {
 		if o.settings != nil && o.settings.source["mode"] == fromFlag {
 			return flagErr("mode", "--mode %s: --ssh and --worker-cmd run jobs in worker processes; use --mode process or leave --mode out", o.Mode)
 		}
@@ -361,7 +361,7 @@ func (o *Options) validateScaleOut(c *config) error {
 		total += l.Slots
 	}
 	if total > 0 {
-		c.sched.Workers = total
+		c.sched.Slots = total
 	}
 	return nil
 }

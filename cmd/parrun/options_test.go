@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/parrun/parrun/internal/exec"
+	"github.com/parrun/parrun/internal/sched"
 )
 
 func TestParseWorkers(t *testing.T) {
@@ -112,8 +113,10 @@ func TestCodeFor(t *testing.T) {
 		{nil, 3, nil, 3},
 		{nil, 100, nil, 100},
 		{nil, 150, nil, exitManyFailed},
-		{nil, 2, interrupted{sig: syscall.SIGINT}, exitInterrupt},
-		{nil, 2, interrupted{sig: syscall.SIGTERM}, exitTerminated},
+		{nil, 2, interrupted{sig: syscall.SIGINT}, 130},
+		{nil, 2, interrupted{sig: syscall.SIGTERM}, 143},
+		{nil, 0, interrupted{sig: syscall.SIGHUP}, 129},
+		{nil, 0, interrupted{sig: syscall.SIGQUIT}, 131},
 		{errors.New("boom"), 0, nil, exitError},
 	}
 	for _, tt := range tests {
@@ -169,8 +172,8 @@ func TestScaleOutOptions(t *testing.T) {
 			t.Errorf("%s: %v", tt.name, err)
 			continue
 		}
-		if c.sched.Workers != tt.workers || c.mode != tt.mode || c.sched.Mode != tt.mode {
-			t.Errorf("%s: workers %d, mode %q/%q; want %d, %q", tt.name, c.sched.Workers, c.mode, c.sched.Mode, tt.workers, tt.mode)
+		if c.sched.Slots != tt.workers || c.mode != sched.Mode(tt.mode) || c.sched.Mode != sched.Mode(tt.mode) {
+			t.Errorf("%s: workers %d, mode %q/%q; want %d, %q", tt.name, c.sched.Slots, c.mode, c.sched.Mode, tt.workers, tt.mode)
 		}
 	}
 }

@@ -7,11 +7,9 @@ import (
 	"io"
 	"os"
 	osexec "os/exec"
-	"os/signal"
 	"path/filepath"
 	"runtime"
 	"strings"
-	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -134,7 +132,7 @@ their output and exit status.`,
 
 	f.StringVarP(&o.Workers, "workers", "j", "", "jobs at once: N, N% of cores, +N, -N (default: usable cores)")
 	f.StringVar(&o.Workers, "jobs", "", "alias of --workers")
-	f.StringVarP(&o.Mode, "mode", "m", sched.ModeThread, "how jobs run: thread, process or coroutine")
+	f.StringVarP(&o.Mode, "mode", "m", string(sched.ModeThread), "how jobs run: thread, process or coroutine")
 	f.IntVar(&o.Concurrency, "concurrency", sched.DefaultConcurrency, "coroutine mode: jobs in flight")
 	f.IntVar(&o.MaxJobsPerWorker, "max-jobs-per-worker", 0, "process mode: replace a worker after `N` jobs (0 = never)")
 	f.StringArrayVarP(&o.ArgFiles, "arg-file", "a", nil, "read input records from `FILE` (repeatable: product)")
@@ -154,7 +152,7 @@ their output and exit status.`,
 	f.BoolVar(&o.DryRun, "dry-run", false, "print the commands, run none")
 	f.BoolVarP(&o.Verbose, "verbose", "v", false, "print each command on stderr as it starts")
 	f.IntVar(&o.QueueSize, "queue-size", -1, "jobs read ahead (default 4×workers; 0 = all input first)")
-	f.StringVar(&o.Order, "order", sched.OrderFIFO, "order jobs start in, over the read-ahead window: fifo, lifo or priority")
+	f.StringVar(&o.Order, "order", string(sched.OrderFIFO), "order jobs start in, over the read-ahead window: fifo, lifo or priority")
 	f.IntVar(&o.PriorityCol, "priority-col", 0, "take --order priority from column `N` of each record (smaller first)")
 	f.StringVar(&o.Delay, "delay", "", "pause between job starts (1.5s, 200ms or seconds)")
 	f.StringVar(&o.Timeout, "timeout", "", "stop a job after this long")
@@ -220,63 +218,25 @@ func execute(ctx context.Context, o *Options, ios *IOStreams) (exitCode, error) 
 
 	rep := report.New(cfg.report, ios.Out, ios.ErrOut)
 
-	// Signals: the first SIGINT/SIGTERM stops starting jobs and passes the
-	// signal to running ones; a second kills them at once (SPEC §6). SIGPIPE
-	// is caught so that a closed stdout is a write error parrun handles
-	// (stop, kill jobs, exit) rather than an instant death that would leave
-	// jobs running; jobs still get the default SIGPIPE behaviour.
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	kill := make(chan struct{})
-	admit, stopAdmitting := context.WithCancelCause(ctx)
-	defer stopAdmitting(nil)
-	sigc := make(chan os.Signal, 4)
-	signal.Notify(sigc, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGPIPE)
-	sigDone := make(chan struct{})
-	go func() {
-		defer close(sigDone)
-		n := 0
-		for s := range sigc {
-			sig := s.(syscall.Signal)
-			switch sig {
-			case syscall.SIGPIPE:
-				continue
-			case syscall.SIGHUP:
-				// As GNU parallel: start nothing new, let running jobs end.
-				stopAdmitting(errHangup)
-				rep.Notice("SIGHUP: starting no new jobs; running jobs finish")
-				continue
-			}
-			n++
-			if n == 1 {
-				cancel(interrupted{sig: sig})
-			} else if n == 2 {
-				close(kill)
-			}
-		}
-	}()
-	defer func() {
-		signal.Stop(sigc)
-		close(sigc)
-		<-sigDone
-	}()
+	// Signals: the first stops the run and passes the signal to running
+	// jobs; a second kills them at once (SPEC §6).
+	ctx, stopSignals := handleSignals(ctx)
+	defer stopSignals()
 
 	cfg.sched.Env = os.Environ()
-	cfg.sched.Kill = kill
-	cfg.sched.Admit = admit
 	if cfg.mode == sched.ModeCoroutine {
 		// -j sets the OS threads the scheduler may use; --concurrency the
 		// jobs in flight (SPEC §3).
-		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(cfg.sched.Workers))
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(cfg.sched.Slots))
 	}
 	cfg.sched.Notify = rep.Notice
-	var tr sched.Transport = &sched.Local{Terminate: cfg.sched.Terminate, Kill: kill, WaitDelay: cfg.killAfter}
+	var tr sched.Transport = &sched.Local{Terminate: cfg.terminate, WaitDelay: cfg.killAfter}
 	if cfg.mode == sched.ModeProcess && !cfg.sched.DryRun {
 		exe, err := selfPath()
 		if err != nil {
 			return exitError, fmt.Errorf("--mode process: finding parrun's own executable: %w", err)
 		}
-		p := &sched.Process{Launcher: []string{exe}, Terminate: cfg.sched.Terminate, Kill: kill, MaxJobs: cfg.maxJobsPerWorker, Notify: rep.Notice}
+		p := &sched.Process{Launcher: []string{exe}, Terminate: cfg.terminate, MaxJobs: cfg.maxJobsPerWorker, Notify: rep.Notice}
 		closeHosts := func() {}
 		defer func() {
 			p.Close()
@@ -290,12 +250,12 @@ func execute(ctx context.Context, o *Options, ios *IOStreams) (exitCode, error) 
 				return codeFor(err, 0, context.Cause(ctx)), err
 			}
 			p.Hosts = hosts
-			cfg.sched.Workers = 0
+			cfg.sched.Slots = 0
 			for _, h := range hosts {
-				cfg.sched.Workers += h.Slots
+				cfg.sched.Slots += h.Slots
 			}
 		}
-		p.Prestart(ctx, cfg.sched.Workers)
+		p.Prestart(ctx, cfg.sched.Slots)
 		tr = p
 	}
 	style := cfg.progress
@@ -336,9 +296,6 @@ func execute(ctx context.Context, o *Options, ios *IOStreams) (exitCode, error) 
 	}
 	return code, nil
 }
-
-// errHangup is the cause of a run that stopped admitting jobs on SIGHUP.
-var errHangup = errors.New("hangup: no new jobs started")
 
 // haltNote says why a run stopped early because of --halt, or "".
 func haltNote(h sched.Halt, cause error) string {

@@ -55,9 +55,28 @@ type Step struct {
 
 // Signaler is implemented by cancellation causes that say which signal the
 // job's process group should get first (an interrupt of parrun passes its
-// own signal on: SPEC §6).
+// own signal on: SPEC §6); 0 keeps the sequence's own first signal.
 type Signaler interface {
 	Signal() syscall.Signal
+}
+
+// Escalator is implemented by cancellation causes that can cut the
+// termination sequence short: once the channel Escalated returns is
+// closed, the job's process group gets SIGKILL at once (a second Ctrl-C,
+// SPEC §6). The cause of a run's one context thus carries both why the run
+// stops and how hard; nothing else is threaded through to the jobs.
+type Escalator interface {
+	Escalated() <-chan struct{}
+}
+
+// Escalation returns the channel of ctx's cause when it is an Escalator,
+// or nil (which never fires).
+func Escalation(ctx context.Context) <-chan struct{} {
+	var e Escalator
+	if errors.As(context.Cause(ctx), &e) {
+		return e.Escalated()
+	}
+	return nil
 }
 
 // Spec describes one job to run.
@@ -80,11 +99,9 @@ type Spec struct {
 	Timeout time.Duration
 	// Terminate is the sequence run when the context is done; after its
 	// last step, the group gets SIGKILL. Empty means SIGTERM, then
-	// DefaultKillAfter. A Signaler cause replaces the first step's signal.
+	// DefaultKillAfter. A Signaler cause replaces the first step's signal;
+	// an Escalator cause can cut the sequence short.
 	Terminate []Step
-	// Kill, when closed, cuts the termination sequence short: SIGKILL now
-	// (a second Ctrl-C).
-	Kill <-chan struct{}
 	// WaitDelay is how long output is still read after the job's leader
 	// has exited, for processes it left behind; 0 means DefaultKillAfter.
 	WaitDelay time.Duration
@@ -250,6 +267,7 @@ func (r *Runner) Run(ctx context.Context, s *Spec) *Result {
 		pipes = append(pipes, pr, pw)
 	}
 	res.Start = time.Now()
+	outer := ctx // the run's context: its cause may escalate
 	if s.Timeout > 0 {
 		// The clock starts with the job, after Start is stamped, so a
 		// timed-out job's Duration is never below its time-out.
@@ -308,7 +326,7 @@ func (r *Runner) Run(ctx context.Context, s *Spec) *Result {
 	select {
 	case <-leaderGone:
 	case <-ctx.Done():
-		terminate(ctx, cmd.Process.Pid, s, leaderGone)
+		terminate(ctx, outer, cmd.Process.Pid, s, leaderGone)
 		<-leaderGone
 	}
 	// A process the job left behind (cmd &) may still hold its output
@@ -381,15 +399,18 @@ func (r *Runner) Run(ctx context.Context, s *Spec) *Result {
 // reaped, its output pipes at EOF): the rest of the group, if any, are
 // orphans of a cancelled job and are killed at once rather than waited for
 // (checking a group for survivors cannot tell a zombie from a live process,
-// and reaping orphans is up to init, which may be slow).
-func terminate(ctx context.Context, pgid int, s *Spec, exited <-chan struct{}) {
+// and reaping orphans is up to init, which may be slow). ctx is the job's
+// own context, which says why (a time-out, or the run's cause); outer is
+// the run's, whose cause may escalate to SIGKILL now even while a time-out
+// runs the sequence.
+func terminate(ctx, outer context.Context, pgid int, s *Spec, exited <-chan struct{}) {
 	steps := s.Terminate
 	if len(steps) == 0 {
 		steps = []Step{{Signal: syscall.SIGTERM, Wait: DefaultKillAfter}}
 	}
 	var sg Signaler
 	first := steps[0].Signal
-	if errors.As(context.Cause(ctx), &sg) {
+	if errors.As(context.Cause(ctx), &sg) && sg.Signal() != 0 {
 		first = sg.Signal()
 	}
 	for i, st := range steps {
@@ -400,7 +421,7 @@ func terminate(ctx context.Context, pgid int, s *Spec, exited <-chan struct{}) {
 		if syscall.Kill(-pgid, sig) != nil {
 			return // no process of the group is left
 		}
-		if !waitStep(st.Wait, exited, s.Kill) {
+		if !waitStep(st.Wait, exited, outer) {
 			break
 		}
 	}
@@ -408,17 +429,28 @@ func terminate(ctx context.Context, pgid int, s *Spec, exited <-chan struct{}) {
 }
 
 // waitStep waits up to d for the job to end. It returns false when the
-// sequence should skip to SIGKILL: the job ended, or kill was closed.
-func waitStep(d time.Duration, exited <-chan struct{}, kill <-chan struct{}) bool {
+// sequence should skip to SIGKILL: the job ended, or outer's cause
+// escalated. outer may be cancelled only during the wait (a time-out
+// started the sequence), so its cause is looked at again when it is done.
+func waitStep(d time.Duration, exited <-chan struct{}, outer context.Context) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-exited:
-		return false
-	case <-kill:
-		return false
+	esc := Escalation(outer)
+	outerDone := outer.Done()
+	if esc != nil {
+		outerDone = nil
+	}
+	for {
+		select {
+		case <-t.C:
+			return true
+		case <-exited:
+			return false
+		case <-esc:
+			return false
+		case <-outerDone:
+			outerDone, esc = nil, Escalation(outer)
+		}
 	}
 }
 

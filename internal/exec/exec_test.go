@@ -400,7 +400,7 @@ func TestSignalerCausePicksFirstSignal(t *testing.T) {
 		}
 		p.hurry()
 		if res := p.wait(); res.Signal != syscall.SIGKILL {
-			t.Errorf("Signal = %v; want SIGKILL after Kill was closed", res.Signal)
+			t.Errorf("Signal = %v; want SIGKILL after the cause escalated", res.Signal)
 		}
 	})
 }
@@ -412,7 +412,6 @@ func TestTerminateEscalatesToKill(t *testing.T) {
 	const stepWait = 300 * time.Millisecond
 	s := helperSpec(t, "ignore-term", ready, siglog)
 	s.Terminate = []Step{{Signal: syscall.SIGTERM, Wait: stepWait}}
-	s.Kill = make(chan struct{}) // never closed: only the step's end may kill
 	p := start(t, context.Background(), s)
 	p.waitFile(ready)
 	cancelled := time.Now()
@@ -439,7 +438,6 @@ func TestTerminateSteps(t *testing.T) {
 	ready, siglog := filepath.Join(dir, "ready"), filepath.Join(dir, "siglog")
 	s := helperSpec(t, "ignore-term", ready, siglog)
 	s.Terminate = []Step{{Signal: syscall.SIGTERM, Wait: 50 * time.Millisecond}, {Signal: syscall.SIGHUP, Wait: 50 * time.Millisecond}}
-	s.Kill = make(chan struct{})
 	p := start(t, context.Background(), s)
 	p.waitFile(ready)
 	p.cancel(errors.New("stop"))
@@ -448,22 +446,20 @@ func TestTerminateSteps(t *testing.T) {
 	}
 }
 
-func TestKillChannelHurries(t *testing.T) {
+func TestEscalationHurries(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	ready, siglog := filepath.Join(dir, "ready"), filepath.Join(dir, "siglog")
 	s := helperSpec(t, "ignore-term", ready, siglog)
-	// A step far longer than the test may take: only Kill can end it.
+	// A step far longer than the test may take: only the escalation can end it.
 	s.Terminate = []Step{{Signal: syscall.SIGTERM, Wait: tooLong}}
-	kill := make(chan struct{})
-	s.Kill = kill
 	p := start(t, context.Background(), s)
 	p.waitFile(ready)
 	p.cancel(errors.New("stop"))
 	if got := p.waitFile(siglog); got != "TERM" {
 		t.Errorf("first signal = %s; want TERM", got)
 	}
-	close(kill)
+	p.hurry()
 	res := p.wait()
 	if res.Signal != syscall.SIGKILL || res.ExitCode != 137 {
 		t.Errorf("Signal, ExitCode = %v, %d; want SIGKILL, 137", res.Signal, res.ExitCode)
@@ -481,7 +477,6 @@ func TestTimeoutKillsGroup(t *testing.T) {
 		s.Stdout = &stdout
 		s.Timeout = timeout
 		s.Terminate = []Step{{Signal: syscall.SIGTERM, Wait: 500 * time.Millisecond}}
-		s.Kill = make(chan struct{})
 		res := new(Runner).Run(testCtx(t), s)
 		b, err := os.ReadFile(pidfile)
 		if err != nil {
@@ -639,4 +634,53 @@ func TestBackgroundGrandchildDoesNotBlock(t *testing.T) {
 	if !strings.Contains(stdout.String(), "leader done") {
 		t.Errorf("stdout = %q; want the leader's output", stdout.String())
 	}
+}
+
+// TestEscalationDuringTimeout: a time-out started the sequence, then the
+// run's own context is cancelled with an escalating cause (a Ctrl-C, then
+// a second): the job is killed at once, not after the step's wait.
+func TestEscalationDuringTimeout(t *testing.T) {
+	t.Parallel()
+	// The child must have installed its handler before the time-out; on a
+	// slow machine retry with a longer one.
+	for _, timeout := range []time.Duration{300 * time.Millisecond, 2 * time.Second, 8 * time.Second} {
+		dir := t.TempDir()
+		ready, siglog := filepath.Join(dir, "ready"), filepath.Join(dir, "siglog")
+		s := helperSpec(t, "ignore-term", ready, siglog)
+		s.Timeout = timeout
+		s.Terminate = []Step{{Signal: syscall.SIGTERM, Wait: tooLong}}
+		ctx, cancel := context.WithCancelCause(context.Background())
+		kill := make(chan struct{})
+		done := make(chan *Result, 1)
+		go func() { done <- new(Runner).Run(ctx, s) }()
+		for !fileExists(siglog) {
+			select {
+			case res := <-done:
+				if fileExists(ready) {
+					t.Fatalf("job ended (exit %d) before its siglog", res.ExitCode)
+				}
+				t.Logf("handler not installed within %v; retrying with a longer time-out", timeout)
+			case <-time.After(10 * time.Millisecond):
+				continue
+			}
+			break
+		}
+		if !fileExists(siglog) {
+			cancel(nil)
+			continue
+		}
+		cancel(escalating{errors.New("interrupted"), kill})
+		close(kill)
+		res := <-done
+		if res.Signal != syscall.SIGKILL || !res.TimedOut {
+			t.Errorf("Signal, TimedOut = %v, %v; want SIGKILL, true", res.Signal, res.TimedOut)
+		}
+		return
+	}
+	t.Fatal("the child never installed its handler before the time-out")
+}
+
+func fileExists(name string) bool {
+	_, err := os.Stat(name)
+	return err == nil
 }

@@ -247,23 +247,20 @@ func testCtx(t *testing.T) context.Context {
 // running is a Runner.Run in progress on a goroutine the test owns: its
 // cleanup cancels and hurries the job and waits for Run to return.
 type running struct {
-	t      *testing.T
-	cancel context.CancelCauseFunc
-	kill   chan struct{}
-	once   sync.Once
-	done   chan *Result
-	res    *Result
+	t         *testing.T
+	cancelRun context.CancelCauseFunc
+	kill      chan struct{}
+	once      sync.Once
+	done      chan *Result
+	res       *Result
 }
 
-// start runs s on a goroutine. Unless s.Kill is set, it gets a Kill channel
-// that the cleanup closes.
+// start runs s on a goroutine. Its cancel escalates when hurry is called
+// (or at cleanup).
 func start(t *testing.T, ctx context.Context, s *Spec) *running {
 	t.Helper()
 	ctx, cancel := context.WithCancelCause(ctx)
-	p := &running{t: t, cancel: cancel, kill: make(chan struct{}), done: make(chan *Result, 1)}
-	if s.Kill == nil {
-		s.Kill = p.kill
-	}
+	p := &running{t: t, cancelRun: cancel, kill: make(chan struct{}), done: make(chan *Result, 1)}
 	go func() { p.done <- new(Runner).Run(ctx, s) }()
 	t.Cleanup(func() {
 		p.cancel(errTestCleanup)
@@ -273,7 +270,20 @@ func start(t *testing.T, ctx context.Context, s *Spec) *running {
 	return p
 }
 
+// cancel cancels the job's context with cause, made an Escalator that
+// hurry escalates.
+func (p *running) cancel(cause error) { p.cancelRun(escalating{cause, p.kill}) }
+
 func (p *running) hurry() { p.once.Do(func() { close(p.kill) }) }
+
+// escalating wraps a cancellation cause with an escalation channel.
+type escalating struct {
+	error
+	kill <-chan struct{}
+}
+
+func (e escalating) Unwrap() error              { return e.error }
+func (e escalating) Escalated() <-chan struct{} { return e.kill }
 
 // wait returns Run's result, failing the test if it does not come before
 // the test's deadline.

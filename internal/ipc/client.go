@@ -49,9 +49,6 @@ type JobSpec struct {
 	// Terminate is the termination sequence (exec.Spec.Terminate), run by
 	// the worker on time-out or when Run's ctx is done.
 	Terminate []exec.Step
-	// Kill, when closed after Run's ctx is done, cuts the termination
-	// sequence short: the worker sends SIGKILL now (a second Ctrl-C).
-	Kill <-chan struct{}
 }
 
 // A Worker is the coordinator's end of one worker process: it starts the
@@ -262,9 +259,9 @@ func (w *Worker) Alive() bool { return !w.dead.Load() }
 //
 // When ctx is done, Run sends Cancel: the worker runs the job's termination
 // sequence, starting with the signal of context.Cause(ctx) when it is an
-// exec.Signaler. Closing spec.Kill afterwards sends Kill: SIGKILL now. A
-// worker that still has not answered killGrace after the sequence should
-// have ended is killed.
+// exec.Signaler. When the cause is an exec.Escalator whose channel closes
+// afterwards, Run sends Kill: SIGKILL now. A worker that still has not
+// answered killGrace after the sequence should have ended is killed.
 //
 // If the worker dies during the job, Run returns ExitCode -1 and an Err
 // wrapping ErrWorkerExited ("worker exited: signal KILL"); if it breaks the
@@ -382,8 +379,8 @@ func stdinOf(spec *JobSpec) string {
 	return ""
 }
 
-// watch turns the end of ctx into Cancel and the closing of spec.Kill into
-// Kill, until runDone is closed. A deadman kills the worker if the job's
+// watch turns the end of ctx into Cancel and the escalation of its cause
+// into Kill, until runDone is closed. A deadman kills the worker if the job's
 // Done is overdue, so that Run cannot hang on a wedged worker (even one
 // that stopped reading its stdin, where a send would block). sent is
 // closed once the Job is on the wire.
@@ -406,7 +403,7 @@ func (w *Worker) watch(ctx context.Context, seq uint64, spec *JobSpec, sent, run
 	select {
 	case <-runDone:
 		return
-	case <-spec.Kill: // a nil Kill never fires
+	case <-exec.Escalation(ctx): // nil, which never fires, without one
 	}
 	dm.stop()
 	dm.arm(w.killGrace, w.kill)

@@ -190,17 +190,35 @@ func protocolFiles(stdin, stdout *os.File, stderr io.Writer) (in, out *os.File, 
 }
 
 // signalled is the cancellation cause when the worker process gets SIGTERM
-// or SIGHUP, and when the coordinator's Cancel names a signal: the job's
-// group gets that signal first (exec.Signaler).
+// or SIGHUP: the job's group gets that signal first (exec.Signaler).
 type signalled struct{ sig syscall.Signal }
 
 func (s signalled) Error() string          { return "signal " + exec.SignalName(s.sig) }
 func (s signalled) Signal() syscall.Signal { return s.sig }
 
+// cancelled is the cause of a job the coordinator cancelled: with Cancel,
+// whose signal (0: the sequence's own) goes first, or with Kill. Its kill
+// channel, closed by a Kill, escalates the sequence to SIGKILL
+// (exec.Escalator); a context keeps the first cause it was given, so the
+// channel is there from the first Cancel on.
+type cancelled struct {
+	sig  syscall.Signal
+	kill chan struct{}
+}
+
+func (c cancelled) Error() string {
+	if c.sig == 0 {
+		return errCancelled.Error()
+	}
+	return errCancelled.Error() + " (signal " + exec.SignalName(c.sig) + ")"
+}
+func (c cancelled) Unwrap() error              { return errCancelled }
+func (c cancelled) Signal() syscall.Signal     { return c.sig }
+func (c cancelled) Escalated() <-chan struct{} { return c.kill }
+
 // Causes of a job's cancellation inside a worker.
 var (
 	errCancelled     = errors.New("ipc: job cancelled by the coordinator")
-	errKilled        = errors.New("ipc: job killed by the coordinator")
 	errCoordinator   = errors.New("ipc: coordinator gone (end of input)")
 	errShutdownInJob = errors.New("ipc: coordinator sent Shutdown while a job was running")
 )
@@ -410,7 +428,6 @@ func (s *server) run(m jobMsg) (stop bool, err error) {
 		Dir:       m.Dir,
 		Timeout:   m.Timeout,
 		Terminate: m.Terminate,
-		Kill:      kill,
 	}
 	switch {
 	case m.MergeEnv:
@@ -459,16 +476,14 @@ func (s *server) run(m jobMsg) (stop bool, err error) {
 			case cancelMsg:
 				// Another seq is a job already done: ignored.
 				if mm.Seq == m.Seq {
-					var cause error = errCancelled
-					if mm.Signal != 0 {
-						cause = signalled{mm.Signal}
-					}
-					cancel(cause)
+					cancel(cancelled{sig: mm.Signal, kill: kill})
 				}
 			case killMsg:
 				if mm.Seq == m.Seq && !killed {
+					// After a Cancel this escalates its cause; on its own
+					// it is the cause, already escalated.
 					killed = true
-					cancel(errKilled)
+					cancel(cancelled{kill: kill})
 					close(kill)
 				}
 			case shutdownMsg:

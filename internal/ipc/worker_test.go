@@ -165,16 +165,15 @@ func TestCancelMidJob(t *testing.T) {
 
 func TestKillNow(t *testing.T) {
 	w := startWorker(t, 1)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
 	kill := make(chan struct{})
 	spec := helperJob(t, "ignore-term")
 	// A sequence that would outlast the test: only Kill ends it in time.
 	spec.Terminate = []exec.Step{{Signal: syscall.SIGTERM, Wait: tooLong}}
-	spec.Kill = kill
 	p, out := startRun(t, ctx, w, spec)
 	out.pid(t, p)
-	cancel()
+	cancel(escalating{kill})
 	close(kill)
 	r := p.wait().res
 	if r.Signal != syscall.SIGKILL || r.Err != nil {
@@ -571,3 +570,10 @@ func BenchmarkJob(b *testing.B) {
 		}
 	})
 }
+
+// escalating is a cancellation cause that escalates when kill is closed
+// (exec.Escalator): a second Ctrl-C.
+type escalating struct{ kill <-chan struct{} }
+
+func (escalating) Error() string                { return "interrupted twice" }
+func (e escalating) Escalated() <-chan struct{} { return e.kill }

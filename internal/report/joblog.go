@@ -73,10 +73,7 @@ func JoblogLine(d *job.Done) string {
 	} else if exit < 0 {
 		exit = 255 // never ran (bad record, could not start)
 	}
-	var recv int64
-	if l, ok := d.Stdout.(interface{ Len() int64 }); ok {
-		recv = l.Len()
-	}
+	recv := outputOf(d).received()
 	cmd := d.Command.String()
 	if len(d.Command.Argv) == 0 && d.Job.Err != nil {
 		cmd = d.Job.Describe()

@@ -18,12 +18,13 @@ import (
 	"github.com/parrun/parrun/internal/job"
 )
 
-// Output modes (SPEC §4).
-type Mode int
+// Grouping is how jobs' output reaches parrun's own (SPEC §4).
+type Grouping int
 
+// The groupings.
 const (
 	// Group writes a job's stdout and stderr whole when it finishes.
-	Group Mode = iota
+	Group Grouping = iota
 	// LineBuffer writes whole lines as jobs print them, interleaved.
 	LineBuffer
 	// Ungroup passes output through as it comes.
@@ -38,7 +39,7 @@ const (
 
 // Options configure a Report.
 type Options struct {
-	Mode Mode
+	Grouping Grouping
 	// Tag prefixes each output line with the job's arguments and a TAB.
 	Tag bool
 	// BufferSize is how much of each output stream of a job stays in
@@ -69,9 +70,8 @@ type Report struct {
 	// (line-buffered and ungrouped output, -v) and the results goroutine.
 	outMu sync.Mutex
 
-	failed    []failure
-	nFailed   int
-	outputErr error
+	failed  []failure
+	nFailed int
 
 	progressState
 	summary summary
@@ -92,8 +92,8 @@ const (
 // stderrTail returns the last lines of a grouped job's stderr, for the
 // closing list; "" when the output was not kept.
 func stderrTail(d *job.Done) string {
-	b, ok := unwrap(d.Stderr).(*exec.Buffer)
-	if !ok || b.Len() == 0 {
+	b := outputOf(d).bufs[1]
+	if b == nil || b.Len() == 0 {
 		return ""
 	}
 	t := strings.TrimRight(string(b.Tail(tailBytes)), "\n")
@@ -114,32 +114,39 @@ func New(opts Options, stdout, stderr io.Writer) *Report {
 // ErrOutput wraps the error of a write to parrun's own stdout or stderr.
 var ErrOutput = errors.New("writing output")
 
-// Start returns where one job's output goes. It implements sched.Sink.
-func (r *Report) Start(j *job.Job, cmd job.Command, slot int) (stdout, stderr io.Writer) {
+// Start returns the Output of one attempt of a job. It implements
+// sched.Sink.
+func (r *Report) Start(j *job.Job, cmd job.Command, slot int) job.Output {
 	if r.opts.Verbose {
 		r.lock()
 		fmt.Fprintln(r.stderr, cmd.String())
 		r.unlock()
 	}
 	if r.opts.DryRun {
-		return nil, nil
+		return nil
 	}
 	prefix := ""
 	if r.opts.Tag {
 		prefix = j.Describe() + "\t"
 	}
+	o := &output{}
 	switch {
-	case r.opts.Mode == Group || r.opts.JSON:
-		stdout, stderr = exec.NewBuffer(r.opts.BufferSize, r.opts.TmpDir), exec.NewBuffer(r.opts.BufferSize, r.opts.TmpDir)
-	case r.opts.Mode == Ungroup && prefix == "" && r.opts.ResultsDir == "":
-		return r.passThrough(r.stdout), r.passThrough(r.stderr)
+	case r.opts.Grouping == Group || r.opts.JSON:
+		for i := range o.bufs {
+			o.bufs[i] = exec.NewBuffer(r.opts.BufferSize, r.opts.TmpDir)
+		}
+		o.stdout, o.stderr = o.bufs[0], o.bufs[1]
+	case r.opts.Grouping == Ungroup && prefix == "" && r.opts.ResultsDir == "":
+		o.stdout, o.stderr = r.passThrough(r.stdout), r.passThrough(r.stderr)
+		return o
 	default:
-		stdout, stderr = r.newLineWriter(r.stdout, prefix), r.newLineWriter(r.stderr, prefix)
+		o.lines[0], o.lines[1] = r.newLineWriter(r.stdout, prefix), r.newLineWriter(r.stderr, prefix)
+		o.stdout, o.stderr = o.lines[0], o.lines[1]
 	}
 	if r.opts.ResultsDir != "" {
-		return r.teeResults(j, stdout, stderr)
+		r.openResults(j, o)
 	}
-	return stdout, stderr
+	return o
 }
 
 // passThrough hands a file to the job as it is (no copy at all), or wraps
@@ -201,7 +208,7 @@ func (r *Report) Done(d *job.Done) error {
 	if d.Failed() && len(r.failed) < maxFailedListed {
 		tail = stderrTail(d)
 	}
-	closeOutputs(d)
+	outputOf(d).release()
 	// Disk trouble stops the run (SPEC §6, issue 5): a spill file that
 	// could not be written means lost output, and parrun says which file.
 	if d.Result != nil && errors.Is(d.Result.Err, exec.ErrSpill) {
@@ -240,16 +247,13 @@ func (r *Report) write(d *job.Done) error {
 		return nil
 	}
 	var errs []error
-	for i, w := range []io.Writer{d.Stdout, d.Stderr} {
-		dst := r.stdout
-		if i == 1 {
-			dst = r.stderr
-		}
-		switch w := unwrap(w).(type) {
-		case *exec.Buffer:
-			errs = append(errs, r.writeBuffer(dst, w, d))
-		case *lineWriter:
-			errs = append(errs, wrapOut(w.flush()))
+	o := outputOf(d)
+	for i, dst := range []io.Writer{r.stdout, r.stderr} {
+		switch {
+		case o.bufs[i] != nil:
+			errs = append(errs, r.writeBuffer(dst, o.bufs[i], d))
+		case o.lines[i] != nil:
+			errs = append(errs, wrapOut(o.lines[i].flush()))
 		}
 	}
 	if d.Result.Err != nil {
@@ -263,28 +267,14 @@ func (r *Report) write(d *job.Done) error {
 // writeJSON writes the job's --json line.
 func (r *Report) writeJSON(d *job.Done) error {
 	var outs [2]rereader
-	for i, w := range []io.Writer{d.Stdout, d.Stderr} {
-		if b, ok := unwrap(w).(*exec.Buffer); ok {
+	for i, b := range outputOf(d).bufs {
+		if b != nil {
 			outs[i] = b
 		}
 	}
 	r.lock()
 	defer r.unlock()
 	return wrapOut(writeJSON(r.stdout, NewRecord(d), outs[0], outs[1]))
-}
-
-// closeOutputs releases a job's output buffers and results files.
-func closeOutputs(d *job.Done) {
-	for _, w := range []io.Writer{d.Stdout, d.Stderr} {
-		if t, ok := w.(*tee); ok {
-			t.f.Close()
-		}
-		// Only what the report made: an ungrouped job writes to parrun's
-		// own stdout, which must stay open.
-		if b, ok := unwrap(w).(*exec.Buffer); ok {
-			b.Close()
-		}
-	}
 }
 
 // writeBuffer writes a grouped stream, with --tag prefixes if asked.

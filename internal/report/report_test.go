@@ -66,8 +66,9 @@ type running struct {
 func (h *harness) start(seq int64, tmpl *job.Template, args ...string) *running {
 	j := &job.Job{Seq: seq, Whole: args}
 	cmd := j.Command(tmpl, 1)
-	out, err := h.r.Start(j, cmd, 1)
-	return &running{h: h, d: &job.Done{Job: j, Command: cmd, Slot: 1, Attempts: 1, Stdout: out, Stderr: err}, out: out, err: err}
+	o := h.r.Start(j, cmd, 1)
+	out, err := job.Streams(o)
+	return &running{h: h, d: &job.Done{Job: j, Command: cmd, Slot: 1, Attempts: 1, Output: o}, out: out, err: err}
 }
 
 func (j *running) write(w io.Writer, s string) {
@@ -110,7 +111,7 @@ func (h *harness) check(wantOut, wantErr string) {
 }
 
 func TestGroupWritesWholeJobs(t *testing.T) {
-	h := newHarness(t, Options{Mode: Group})
+	h := newHarness(t, Options{Grouping: Group})
 	a := h.start(1, direct, "a")
 	b := h.start(2, direct, "b")
 	// Interleaved as two running jobs would.
@@ -133,7 +134,7 @@ func TestGroupWritesWholeJobs(t *testing.T) {
 
 func TestGroupLargeOutputSpills(t *testing.T) {
 	tmp := t.TempDir()
-	h := newHarness(t, Options{Mode: Group, BufferSize: 1024, TmpDir: tmp})
+	h := newHarness(t, Options{Grouping: Group, BufferSize: 1024, TmpDir: tmp})
 	j := h.start(1, direct, "x")
 	var want strings.Builder
 	for i := range 20000 {
@@ -156,10 +157,10 @@ func TestGroupLargeOutputSpills(t *testing.T) {
 func TestTag(t *testing.T) {
 	for _, mode := range []struct {
 		name string
-		m    Mode
+		m    Grouping
 	}{{"group", Group}, {"line-buffer", LineBuffer}, {"ungroup", Ungroup}} {
 		t.Run(mode.name, func(t *testing.T) {
-			h := newHarness(t, Options{Mode: mode.m, Tag: true})
+			h := newHarness(t, Options{Grouping: mode.m, Tag: true})
 			j := h.start(1, direct, "a b")
 			j.stdout("x\ny")
 			j.stdout("\nz\n")
@@ -175,10 +176,10 @@ func TestTag(t *testing.T) {
 func TestTagLongLine(t *testing.T) {
 	for _, mode := range []struct {
 		name string
-		m    Mode
+		m    Grouping
 	}{{"group", Group}, {"line-buffer", LineBuffer}} {
 		t.Run(mode.name, func(t *testing.T) {
-			h := newHarness(t, Options{Mode: mode.m, Tag: true, BufferSize: 8, TmpDir: t.TempDir()})
+			h := newHarness(t, Options{Grouping: mode.m, Tag: true, BufferSize: 8, TmpDir: t.TempDir()})
 			j := h.start(1, direct, "t")
 			// Longer than the buffer size, and than io.Copy's 32 KiB
 			// chunks of a grouped buffer.
@@ -196,7 +197,7 @@ func TestTagLongLine(t *testing.T) {
 }
 
 func TestLineBuffer(t *testing.T) {
-	h := newHarness(t, Options{Mode: LineBuffer})
+	h := newHarness(t, Options{Grouping: LineBuffer})
 	a := h.start(1, direct, "a")
 	b := h.start(2, direct, "b")
 	a.stdout("a1\na2-part")
@@ -216,7 +217,7 @@ func TestLineBuffer(t *testing.T) {
 // TestLineBufferLongPartialLine: a partial line longer than the buffer
 // size is written as it is: memory stays bounded.
 func TestLineBufferLongPartialLine(t *testing.T) {
-	h := newHarness(t, Options{Mode: LineBuffer, BufferSize: 8})
+	h := newHarness(t, Options{Grouping: LineBuffer, BufferSize: 8})
 	j := h.start(1, direct, "a")
 	j.stdout(strings.Repeat("x", 20))
 	h.check(strings.Repeat("x", 20), "")
@@ -230,7 +231,7 @@ func TestLineBufferLongPartialLine(t *testing.T) {
 func TestLineBufferConcurrentJobs(t *testing.T) {
 	for _, tag := range []bool{false, true} {
 		t.Run(fmt.Sprintf("tag=%v", tag), func(t *testing.T) {
-			h := newHarness(t, Options{Mode: LineBuffer, Tag: tag})
+			h := newHarness(t, Options{Grouping: LineBuffer, Tag: tag})
 			const jobs, lines = 8, 500
 			var wg sync.WaitGroup
 			rs := make([]*running, jobs)
@@ -292,7 +293,7 @@ func TestLineBufferConcurrentJobs(t *testing.T) {
 }
 
 func TestUngroupPassesThrough(t *testing.T) {
-	h := newHarness(t, Options{Mode: Ungroup})
+	h := newHarness(t, Options{Grouping: Ungroup})
 	j := h.start(1, direct, "a")
 	j.stdout("par")
 	h.check("par", "") // no waiting for a newline
@@ -307,9 +308,9 @@ func TestUngroupPassesThrough(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	r := New(Options{Mode: Ungroup}, f, f)
+	r := New(Options{Grouping: Ungroup}, f, f)
 	jb := &job.Job{Seq: 1, Whole: []string{"a"}}
-	out, errw := r.Start(jb, jb.Command(direct, 1), 1)
+	out, errw := job.Streams(r.Start(jb, jb.Command(direct, 1), 1))
 	if out != io.Writer(f) || errw != io.Writer(f) {
 		t.Errorf("Start returned %T, %T; want the *os.File itself", out, errw)
 	}
@@ -341,7 +342,7 @@ func TestDryRun(t *testing.T) {
 }
 
 func TestVerbose(t *testing.T) {
-	h := newHarness(t, Options{Mode: Group, Verbose: true})
+	h := newHarness(t, Options{Grouping: Group, Verbose: true})
 	j := h.start(1, direct, "a b")
 	h.check("", "prog 'a b'\n")
 	j.stdout("out\n")
@@ -350,7 +351,7 @@ func TestVerbose(t *testing.T) {
 }
 
 func TestCloseWithoutFailures(t *testing.T) {
-	h := newHarness(t, Options{Mode: Group})
+	h := newHarness(t, Options{Grouping: Group})
 	for i := range 5 {
 		h.start(int64(i+1), direct, "ok").mustDone(nil)
 	}
@@ -361,7 +362,7 @@ func TestCloseWithoutFailures(t *testing.T) {
 }
 
 func TestCloseListsFailures(t *testing.T) {
-	h := newHarness(t, Options{Mode: Group})
+	h := newHarness(t, Options{Grouping: Group})
 	h.start(1, direct, "fine").mustDone(nil)
 	h.start(2, direct, "bad").mustDone(&exec.Result{ExitCode: 3})
 	h.start(3, direct, "slow").mustDone(&exec.Result{ExitCode: 143, Signal: syscall.SIGTERM, TimedOut: true})
@@ -386,7 +387,7 @@ func TestCloseListsFailures(t *testing.T) {
 }
 
 func TestCloseOneFailure(t *testing.T) {
-	h := newHarness(t, Options{Mode: Group})
+	h := newHarness(t, Options{Grouping: Group})
 	h.start(1, direct, "bad").mustDone(&exec.Result{ExitCode: 1})
 	if err := h.r.Close(); err != nil {
 		t.Fatal(err)
@@ -395,7 +396,7 @@ func TestCloseOneFailure(t *testing.T) {
 }
 
 func TestCloseFailedListBounded(t *testing.T) {
-	h := newHarness(t, Options{Mode: Group})
+	h := newHarness(t, Options{Grouping: Group})
 	const failed = 25
 	for i := range failed {
 		h.start(int64(i+1), direct, fmt.Sprint("arg", i+1)).mustDone(&exec.Result{ExitCode: 2})
@@ -422,7 +423,7 @@ func TestCloseFailedListBounded(t *testing.T) {
 }
 
 func TestFailedListShowsStderrTail(t *testing.T) {
-	h := newHarness(t, Options{Mode: Group})
+	h := newHarness(t, Options{Grouping: Group})
 	j := h.start(1, direct, "x")
 	j.stderr("e1\ne2\ne3\ne4\n")
 	j.mustDone(&exec.Result{ExitCode: 1})
@@ -447,20 +448,20 @@ func TestOutputErrorWrapsErrOutput(t *testing.T) {
 		name string
 		opts Options
 	}{
-		{"group", Options{Mode: Group}},
-		{"group-tag", Options{Mode: Group, Tag: true}},
-		{"line-buffer", Options{Mode: LineBuffer}},
+		{"group", Options{Grouping: Group}},
+		{"group-tag", Options{Grouping: Group, Tag: true}},
+		{"line-buffer", Options{Grouping: LineBuffer}},
 		{"dry-run", Options{DryRun: true}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := New(tc.opts, failWriter{}, io.Discard)
 			jb := &job.Job{Seq: 1, Whole: []string{"a"}}
 			cmd := jb.Command(direct, 1)
-			out, errw := r.Start(jb, cmd, 1)
-			if out != nil {
+			o := r.Start(jb, cmd, 1)
+			if out, _ := job.Streams(o); out != nil {
 				out.Write([]byte("partial line")) // held until Done
 			}
-			err := r.Done(&job.Done{Job: jb, Command: cmd, Result: &exec.Result{}, Stdout: out, Stderr: errw})
+			err := r.Done(&job.Done{Job: jb, Command: cmd, Result: &exec.Result{}, Output: o})
 			if !errors.Is(err, ErrOutput) || !errors.Is(err, errBrokenPipe) {
 				t.Errorf("Done = %v; want an error wrapping ErrOutput and %v", err, errBrokenPipe)
 			}

@@ -2,7 +2,6 @@ package sched
 
 import (
 	"context"
-	"io"
 	"testing"
 
 	"github.com/parrun/parrun/internal/exec"
@@ -21,7 +20,7 @@ func BenchmarkScheduler(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			tr := transportFunc(func(context.Context, *Task) *exec.Result { return &exec.Result{} })
 			b.ReportAllocs()
-			opts := Options{Workers: 2, QueueSize: -1, KeepOrder: keep, Template: tmpl}
+			opts := Options{Slots: 2, QueueSize: -1, KeepOrder: keep, Template: tmpl}
 			if _, err := Run(context.Background(), opts, &genSource{total: int64(b.N)}, tr, nopSink{}); err != nil {
 				b.Fatal(err)
 			}
@@ -32,5 +31,5 @@ func BenchmarkScheduler(b *testing.B) {
 // nopSink gathers nothing.
 type nopSink struct{}
 
-func (nopSink) Start(*job.Job, job.Command, int) (io.Writer, io.Writer) { return nil, nil }
-func (nopSink) Done(*job.Done) error                                    { return nil }
+func (nopSink) Start(*job.Job, job.Command, int) job.Output { return nil }
+func (nopSink) Done(*job.Done) error                        { return nil }

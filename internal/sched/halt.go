@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Halt is a --halt policy in GNU parallel's syntax (SPEC §6): when Count
@@ -98,4 +99,51 @@ func (h Halt) reached(n, total int) bool {
 		return total > 0 && float64(n)*100 >= h.Percent*float64(total)
 	}
 	return n >= h.Count
+}
+
+// halter counts what --halt counts. Its zero value is ready.
+type halter struct {
+	mu                     sync.Mutex
+	nSuccess, nFail, nDone int
+	halted                 bool
+}
+
+// checkHalt applies --halt after a job ended. It is called from the
+// goroutines that run jobs.
+func (r *run) checkHalt(failed bool) {
+	pol := r.opts.Halt
+	if !pol.Active() {
+		return
+	}
+	h := &r.halt
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.halted {
+		return
+	}
+	h.nDone++
+	if failed {
+		h.nFail++
+	} else {
+		h.nSuccess++
+	}
+	n := h.nDone
+	switch pol.On {
+	case "fail":
+		n = h.nFail
+	case "success":
+		n = h.nSuccess
+	}
+	// A percentage is of all jobs: known once input has ended; until
+	// then, of the jobs read so far (README).
+	total := int(r.nRead.Load() - r.nSkipped.Load())
+	if !pol.reached(n, total) {
+		return
+	}
+	h.halted = true
+	if pol.Now {
+		r.cancel(ErrHaltNow)
+	} else {
+		r.stopStarting(ErrHaltSoon)
+	}
 }

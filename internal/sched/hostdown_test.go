@@ -40,7 +40,7 @@ func TestHostDownHandsJobsOver(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
 		keep  bool
-		order string
+		order Order
 		down  map[int]bool
 		after int
 	}{
@@ -53,7 +53,7 @@ func TestHostDownHandsJobsOver(t *testing.T) {
 			tr := &downTransport{down: tc.down, after: tc.after, ran: map[int]int{}, gone: map[int]int{}}
 			sink := &recSink{}
 			src := &genSource{total: 200}
-			st, err := runSched(t, context.Background(), Options{Workers: 4, QueueSize: -1, KeepOrder: tc.keep, Order: tc.order}, src, tr, sink)
+			st, err := runSched(t, context.Background(), Options{Slots: 4, QueueSize: -1, KeepOrder: tc.keep, Order: tc.order}, src, tr, sink)
 			if err != nil || st.Stopped != nil {
 				t.Fatalf("Run: err %v, stopped %v", err, st.Stopped)
 			}
@@ -100,7 +100,7 @@ func TestEveryHostDown(t *testing.T) {
 		t.Run(fmt.Sprint("keep=", keep), func(t *testing.T) {
 			tr := &downTransport{down: map[int]bool{1: true, 2: true, 3: true}, after: 2, ran: map[int]int{}, gone: map[int]int{}}
 			sink := &recSink{}
-			st, err := runSched(t, context.Background(), Options{Workers: 3, QueueSize: -1, KeepOrder: keep}, &genSource{total: 100}, tr, sink)
+			st, err := runSched(t, context.Background(), Options{Slots: 3, QueueSize: -1, KeepOrder: keep}, &genSource{total: 100}, tr, sink)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -38,7 +38,6 @@ type Process struct {
 	// Env is the workers' environment; nil inherits parrun's.
 	Env       []string
 	Terminate []exec.Step
-	Kill      <-chan struct{}
 	MaxJobs   int
 	// Notify, when set, gets one-line notices (a host went down).
 	Notify func(string)
@@ -117,7 +116,6 @@ func (p *Process) Run(ctx context.Context, t *Task) *exec.Result {
 		HasStdin:  t.Job.HasStdin,
 		Timeout:   t.Timeout,
 		Terminate: p.Terminate,
-		Kill:      p.Kill,
 	}
 	if h.Remote {
 		// The host's PATH and HOME, not this machine's.

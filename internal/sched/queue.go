@@ -9,18 +9,21 @@ import (
 	"github.com/parrun/parrun/internal/job"
 )
 
-// Orders of the read-ahead window (--order, SPEC §3).
+// Order is the order jobs leave the read-ahead window (--order, SPEC §3).
+type Order string
+
+// The orders.
 const (
-	OrderFIFO     = "fifo"
-	OrderLIFO     = "lifo"
-	OrderPriority = "priority"
+	OrderFIFO     Order = "fifo"
+	OrderLIFO     Order = "lifo"
+	OrderPriority Order = "priority"
 )
 
 // ParseOrder checks an --order value.
-func ParseOrder(s string) (string, error) {
-	switch s {
+func ParseOrder(s string) (Order, error) {
+	switch o := Order(s); o {
 	case OrderFIFO, OrderLIFO, OrderPriority:
-		return s, nil
+		return o, nil
 	case "":
 		return OrderFIFO, nil
 	}
@@ -44,7 +47,7 @@ type queue struct {
 	stop    func() bool
 }
 
-func newQueue(ctx context.Context, order string, size int) *queue {
+func newQueue(ctx context.Context, order Order, size int) *queue {
 	q := &queue{size: size}
 	q.cond = sync.NewCond(&q.mu)
 	switch order {
@@ -113,16 +116,6 @@ func (q *queue) pop() (*job.Job, bool) {
 	j := heap.Pop(&q.h).(*job.Job)
 	q.cond.Broadcast()
 	return j, true
-}
-
-// drain removes and returns every queued job (after cancellation: they
-// were read but never started).
-func (q *queue) drain() []*job.Job {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	out := q.h.items
-	q.h.items = nil
-	return out
 }
 
 // jobHeap is a container/heap of jobs under a less function.

@@ -92,7 +92,7 @@ type recSink struct {
 	delivered atomic.Int64
 }
 
-func (s *recSink) Start(j *job.Job, cmd job.Command, slot int) (io.Writer, io.Writer) {
+func (s *recSink) Start(j *job.Job, cmd job.Command, slot int) job.Output {
 	if s.onStart != nil {
 		s.onStart(j)
 	}
@@ -102,7 +102,7 @@ func (s *recSink) Start(j *job.Job, cmd job.Command, slot int) (io.Writer, io.Wr
 		s.starts = map[int64]int{}
 	}
 	s.starts[j.Seq]++
-	return nil, nil
+	return nil
 }
 
 func (s *recSink) Done(d *job.Done) error {
@@ -239,16 +239,16 @@ func recv[T any](t *testing.T, what string, ch <-chan T) T {
 }
 
 // modes runs f for thread and coroutine mode.
-func modes(t *testing.T, f func(t *testing.T, mode string)) {
-	for _, mode := range []string{ModeThread, ModeCoroutine} {
-		t.Run(mode, func(t *testing.T) { f(t, mode) })
+func modes(t *testing.T, f func(t *testing.T, mode Mode)) {
+	for _, mode := range []Mode{ModeThread, ModeCoroutine} {
+		t.Run(string(mode), func(t *testing.T) { f(t, mode) })
 	}
 }
 
 // ---- tests ----
 
 func TestEveryJobReportedOnce(t *testing.T) {
-	modes(t, func(t *testing.T, mode string) {
+	modes(t, func(t *testing.T, mode Mode) {
 		for _, keep := range []bool{false, true} {
 			t.Run(fmt.Sprintf("keep-order=%v", keep), func(t *testing.T) {
 				const total = 300
@@ -264,7 +264,7 @@ func TestEveryJobReportedOnce(t *testing.T) {
 					return &exec.Result{ExitCode: int(task.Job.Seq % 7 % 2)}
 				})
 				sink := &recSink{}
-				opts := Options{Workers: 3, Concurrency: 5, Mode: mode, KeepOrder: keep, QueueSize: -1}
+				opts := Options{Slots: 3, Concurrency: 5, Mode: mode, KeepOrder: keep, QueueSize: -1}
 				st, err := runSched(t, context.Background(), opts, src, tr, sink)
 				if err != nil {
 					t.Fatalf("Run: %v", err)
@@ -306,7 +306,7 @@ func TestEveryJobReportedOnce(t *testing.T) {
 // TestKeepOrderReverseCompletion: jobs finish in reverse, results come out
 // in input order.
 func TestKeepOrderReverseCompletion(t *testing.T) {
-	modes(t, func(t *testing.T, mode string) {
+	modes(t, func(t *testing.T, mode Mode) {
 		const workers, total = 4, 8
 		started := make(chan int64, total)
 		returned := make(chan int64, total)
@@ -321,7 +321,7 @@ func TestKeepOrderReverseCompletion(t *testing.T) {
 			return ok()
 		})
 		sink := &recSink{}
-		opts := Options{Workers: workers, Concurrency: workers, Mode: mode, KeepOrder: true, QueueSize: -1}
+		opts := Options{Slots: workers, Concurrency: workers, Mode: mode, KeepOrder: true, QueueSize: -1}
 		ch := startRun(t, context.Background(), opts, &genSource{total: total}, tr, sink)
 		var finishOrder []int64
 		for batch := int64(0); batch < total/workers; batch++ {
@@ -355,7 +355,7 @@ func TestKeepOrderReverseCompletion(t *testing.T) {
 // TestNoKeepOrderReportsOnCompletion: without -k a finished job is reported
 // while earlier jobs still run (no head-of-line blocking).
 func TestNoKeepOrderReportsOnCompletion(t *testing.T) {
-	modes(t, func(t *testing.T, mode string) {
+	modes(t, func(t *testing.T, mode Mode) {
 		const workers = 4
 		started := make(chan int64, workers)
 		release := make([]chan struct{}, workers+1)
@@ -368,7 +368,7 @@ func TestNoKeepOrderReportsOnCompletion(t *testing.T) {
 			return ok()
 		})
 		sink := &recSink{notify: make(chan int64, workers)}
-		opts := Options{Workers: workers, Concurrency: workers, Mode: mode, QueueSize: -1}
+		opts := Options{Slots: workers, Concurrency: workers, Mode: mode, QueueSize: -1}
 		ch := startRun(t, context.Background(), opts, &genSource{total: workers}, tr, sink)
 		for range workers {
 			recv(t, "a job to start", started)
@@ -389,7 +389,7 @@ func TestNoKeepOrderReportsOnCompletion(t *testing.T) {
 // the queue, the running jobs, and the one job each in the reader's and the
 // dispatcher's hands.
 func TestReadAheadBounded(t *testing.T) {
-	modes(t, func(t *testing.T, mode string) {
+	modes(t, func(t *testing.T, mode Mode) {
 		for _, keep := range []bool{false, true} {
 			t.Run(fmt.Sprintf("keep-order=%v", keep), func(t *testing.T) {
 				const workers, qsize, total = 2, 3, 60
@@ -407,7 +407,7 @@ func TestReadAheadBounded(t *testing.T) {
 					defer returned.Add(1)
 					return ok()
 				})
-				opts := Options{Workers: workers, Concurrency: workers, Mode: mode, QueueSize: qsize, KeepOrder: keep}
+				opts := Options{Slots: workers, Concurrency: workers, Mode: mode, QueueSize: qsize, KeepOrder: keep}
 				ch := startRun(t, context.Background(), opts, src, tr, &recSink{})
 				for k := int64(0); k < total; k++ {
 					// Let the reader fill the window, then finish one job.
@@ -439,7 +439,7 @@ func TestQueueSizeZeroReadsAllFirst(t *testing.T) {
 		once.Do(func() { callsAtFirstRun.Store(src.calls.Load()) })
 		return ok()
 	})
-	st, err := runSched(t, context.Background(), Options{Workers: 2, QueueSize: 0}, src, tr, &recSink{})
+	st, err := runSched(t, context.Background(), Options{Slots: 2, QueueSize: 0}, src, tr, &recSink{})
 	if err != nil || st.Jobs != total {
 		t.Fatalf("Run = %+v, %v; want %d jobs", st, err, total)
 	}
@@ -475,7 +475,7 @@ func TestInputErrorEndsInput(t *testing.T) {
 			errRead := errors.New("read error")
 			src := &errSource{n: 2, err: errRead}
 			sink := &recSink{}
-			st, err := runSched(t, context.Background(), Options{Workers: 2, QueueSize: q, KeepOrder: true},
+			st, err := runSched(t, context.Background(), Options{Slots: 2, QueueSize: q, KeepOrder: true},
 				src, transportFunc(func(context.Context, *Task) *exec.Result { return ok() }), sink)
 			if err != nil {
 				t.Fatalf("Run: %v", err)
@@ -512,7 +512,7 @@ func (c sigCause) Signal() syscall.Signal { return syscall.Signal(c) }
 // see the cancelled context, Run returns, and every started job is
 // reported once.
 func TestCancelStopsDispatch(t *testing.T) {
-	modes(t, func(t *testing.T, mode string) {
+	modes(t, func(t *testing.T, mode Mode) {
 		for _, keep := range []bool{false, true} {
 			t.Run(fmt.Sprintf("keep-order=%v", keep), func(t *testing.T) {
 				const workers, qsize = 2, 2
@@ -529,7 +529,7 @@ func TestCancelStopsDispatch(t *testing.T) {
 				sink := &recSink{}
 				ctx, cancel := context.WithCancelCause(context.Background())
 				defer cancel(nil)
-				opts := Options{Workers: workers, Concurrency: workers, Mode: mode, QueueSize: qsize, KeepOrder: keep}
+				opts := Options{Slots: workers, Concurrency: workers, Mode: mode, QueueSize: qsize, KeepOrder: keep}
 				ch := startRun(t, ctx, opts, src, tr, sink)
 				waitFor(t, "every worker busy", func() bool { return running.Load() == workers })
 				// Input read up to the window's end: the dispatcher holds
@@ -575,7 +575,7 @@ func TestSinkErrorStopsRun(t *testing.T) {
 		}
 		return ok()
 	})
-	_, err := runSched(t, context.Background(), Options{Workers: 1, QueueSize: -1, KeepOrder: true}, &genSource{total: -1}, tr, sink)
+	_, err := runSched(t, context.Background(), Options{Slots: 1, QueueSize: -1, KeepOrder: true}, &genSource{total: -1}, tr, sink)
 	if !errors.Is(err, errFull) {
 		t.Errorf("Run error = %v; want %v", err, errFull)
 	}
@@ -587,7 +587,7 @@ func TestSinkErrorStopsRun(t *testing.T) {
 // TestPanicBecomesJobFailure: a panic while running a job fails that job,
 // with the panic in its error, and the run goes on.
 func TestPanicBecomesJobFailure(t *testing.T) {
-	modes(t, func(t *testing.T, mode string) {
+	modes(t, func(t *testing.T, mode Mode) {
 		for _, where := range []string{"transport", "sink-start"} {
 			t.Run(where, func(t *testing.T) {
 				const total = 10
@@ -607,7 +607,7 @@ func TestPanicBecomesJobFailure(t *testing.T) {
 					}
 				}
 				// One worker: it must survive the panic to run the rest.
-				opts := Options{Workers: 1, Concurrency: 1, Mode: mode, QueueSize: -1}
+				opts := Options{Slots: 1, Concurrency: 1, Mode: mode, QueueSize: -1}
 				st, err := runSched(t, context.Background(), opts, &genSource{total: total}, tr, sink)
 				if err != nil {
 					t.Fatalf("Run: %v", err)
@@ -680,10 +680,10 @@ func TestConcurrencyLimits(t *testing.T) {
 		opts  Options
 		limit int
 	}{
-		{"thread-workers", Options{Workers: 3, Mode: ModeThread, QueueSize: -1}, 3},
-		{"thread-default-mode", Options{Workers: 2, QueueSize: -1}, 2},
-		{"coroutine-concurrency", Options{Workers: 1, Concurrency: 5, Mode: ModeCoroutine, QueueSize: -1}, 5},
-		{"coroutine-keep-order", Options{Workers: 2, Concurrency: 6, Mode: ModeCoroutine, QueueSize: -1, KeepOrder: true}, 6},
+		{"thread-workers", Options{Slots: 3, Mode: ModeThread, QueueSize: -1}, 3},
+		{"thread-default-mode", Options{Slots: 2, QueueSize: -1}, 2},
+		{"coroutine-concurrency", Options{Slots: 1, Concurrency: 5, Mode: ModeCoroutine, QueueSize: -1}, 5},
+		{"coroutine-keep-order", Options{Slots: 2, Concurrency: 6, Mode: ModeCoroutine, QueueSize: -1, KeepOrder: true}, 6},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			const total = 40
@@ -707,8 +707,8 @@ func TestConcurrencyLimits(t *testing.T) {
 // TestKeepOrderWindowBounded: with -k, a slow first job holds back the
 // dispatcher: memory is O(workers), not O(jobs) (STYLE habit 14).
 func TestKeepOrderWindowBounded(t *testing.T) {
-	for _, order := range []string{OrderFIFO, OrderPriority} {
-		t.Run(order, func(t *testing.T) {
+	for _, order := range []Order{OrderFIFO, OrderPriority} {
+		t.Run(string(order), func(t *testing.T) {
 			const workers, total = 3, 200
 			// The writer holds the oldest job's slot, the slots channel
 			// 2×workers+1 more, and one more may be counted between the
@@ -727,7 +727,7 @@ func TestKeepOrderWindowBounded(t *testing.T) {
 				}
 				return ok()
 			})
-			opts := Options{Workers: workers, QueueSize: -1, KeepOrder: true, Order: order}
+			opts := Options{Slots: workers, QueueSize: -1, KeepOrder: true, Order: order}
 			ch := startRun(t, context.Background(), opts, &genSource{total: total}, tr, sink)
 			waitFor(t, "the dispatcher to run ahead of job 1", func() bool { return started.Load() >= 2*workers+2 })
 			close(release)
@@ -746,13 +746,13 @@ func TestKeepOrderWindowBounded(t *testing.T) {
 }
 
 func TestDryRunRunsNothing(t *testing.T) {
-	modes(t, func(t *testing.T, mode string) {
+	modes(t, func(t *testing.T, mode Mode) {
 		tr := transportFunc(func(context.Context, *Task) *exec.Result {
 			t.Errorf("transport called in a dry run")
 			return ok()
 		})
 		sink := &recSink{}
-		st, err := runSched(t, context.Background(), Options{Workers: 2, Concurrency: 2, Mode: mode, DryRun: true, QueueSize: -1}, &genSource{total: 20}, tr, sink)
+		st, err := runSched(t, context.Background(), Options{Slots: 2, Concurrency: 2, Mode: mode, DryRun: true, QueueSize: -1}, &genSource{total: 20}, tr, sink)
 		if err != nil || st.Jobs != 20 || st.Failed != 0 {
 			t.Fatalf("Run = %+v, %v; want 20 jobs, none failed", st, err)
 		}
@@ -777,7 +777,7 @@ func TestTask(t *testing.T) {
 		{Seq: 1, Whole: []string{"a"}, Env: []string{"JOB=1"}},
 		{Seq: 2, Whole: []string{"b"}, Timeout: time.Minute},
 	}}
-	opts := Options{Workers: 1, QueueSize: -1, Env: []string{"RUN=x", "JOB=0"}, Timeout: time.Hour}
+	opts := Options{Slots: 1, QueueSize: -1, Env: []string{"RUN=x", "JOB=0"}, Timeout: time.Hour}
 	if _, err := runSched(t, context.Background(), opts, src, tr, &recSink{}); err != nil {
 		t.Fatal(err)
 	}
@@ -815,5 +815,5 @@ func TestWorkersBelowOnePanics(t *testing.T) {
 			t.Errorf("recovered %v; want a sched.Run: panic", p)
 		}
 	}()
-	Run(context.Background(), Options{Workers: 0}, &genSource{total: 1}, transportFunc(nil), &recSink{})
+	Run(context.Background(), Options{Slots: 0}, &genSource{total: 1}, transportFunc(nil), &recSink{})
 }

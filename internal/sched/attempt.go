@@ -1,0 +1,127 @@
+package sched
+
+import (
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/parrun/parrun/internal/exec"
+	"github.com/parrun/parrun/internal/job"
+)
+
+// Back-off between attempts to start a job that hit a resource limit.
+const (
+	minBackoff = 10 * time.Millisecond
+	maxBackoff = time.Second
+	// minConcurrency is as far down as resource limits push coroutine
+	// mode's concurrency.
+	minConcurrency = 4
+)
+
+// runJob runs one job in a slot, retrying it as --retries allows, and
+// returns its Done with the last attempt's Output. limited is called when
+// an attempt could not start because a resource limit was hit (the pool's
+// back-off). A panic while running it becomes the job's failure, with the
+// stack in its error, and the run goes on.
+func (r *run) runJob(j *job.Job, slot int, limited func(error)) (d *job.Done) {
+	d = &job.Done{Job: j, Slot: slot}
+	defer func() {
+		if p := recover(); p != nil {
+			d.Result = notRun(fmt.Errorf("sched: panic running job %d: %v\n%s", j.Seq, p, debug.Stack()))
+		}
+	}()
+	// The run may have stopped while this job waited for a runner: a job
+	// that has not started does not start then (SPEC §6: start nothing new).
+	if r.stopped() {
+		return &job.Done{Job: j} // not started: a placeholder
+	}
+	d.Command = j.Command(r.opts.Template, slot)
+	retries := r.opts.Retries
+	if j.Retries >= 0 {
+		retries = j.Retries
+	}
+	for {
+		d.Attempts++
+		d.Output = r.sink.Start(j, d.Command, slot)
+		d.Result = r.attempt(j, d, slot, limited)
+		if !d.Result.Failed() || d.Attempts > retries || r.startCtx.Err() != nil || errors.Is(d.Result.Err, ErrHostDown) {
+			return d
+		}
+		// Only the last attempt's output is reported (README).
+		job.Discard(d.Output)
+		d.Output = nil
+		if r.opts.RetryDelay > 0 && !sleepCtx(r.startCtx, r.opts.RetryDelay) {
+			return d // stopped while waiting to retry: the failure stands, with no output
+		}
+	}
+}
+
+// attempt runs one attempt of a job. An attempt that could not start
+// because a resource limit was hit is back-pressure, never failure (SPEC
+// §3): nothing of it ran, so it waits and tries again.
+func (r *run) attempt(j *job.Job, d *job.Done, slot int, limited func(error)) *exec.Result {
+	if r.opts.DryRun {
+		return &exec.Result{ExitCode: 0, Start: time.Now()}
+	}
+	timeout := r.opts.Timeout
+	if j.Timeout > 0 {
+		timeout = j.Timeout
+	}
+	env := r.env(j, slot)
+	task := &Task{Job: j, Slot: slot, Argv: d.Command.Argv, Env: env, JobEnv: env[len(r.opts.Env):], Timeout: timeout}
+	task.Stdout, task.Stderr = job.Streams(d.Output)
+	backoff := minBackoff
+	for {
+		res := r.tr.Run(r.ctx, task)
+		d.Host = task.Host
+		if !isResourceErr(res.Err) || r.ctx.Err() != nil {
+			return res
+		}
+		limited(res.Err)
+		if !sleepCtx(r.ctx, backoff) {
+			return res
+		}
+		backoff = min(2*backoff, maxBackoff)
+	}
+}
+
+// isResourceErr reports whether err says a job could not start because a
+// process or file limit was reached.
+func isResourceErr(err error) bool {
+	// EBADF too: under descriptor exhaustion os/exec's fork/exec sometimes
+	// reports it instead of EMFILE (seen with ulimit -n 64).
+	return errors.Is(err, exec.ErrNotStarted) && (errors.Is(err, syscall.EAGAIN) || errors.Is(err, syscall.EMFILE) ||
+		errors.Is(err, syscall.ENFILE) || errors.Is(err, syscall.ENOMEM) || errors.Is(err, syscall.EBADF))
+}
+
+// noticeLimit says, once per run, that jobs hit a resource limit.
+func (r *run) noticeLimit(err error) {
+	r.limitNotice.Do(func() {
+		if r.opts.Notify != nil {
+			r.opts.Notify(fmt.Sprintf("resource limit reached (%v): jobs wait and retry; fewer run at once", rootErr(err)))
+		}
+	})
+}
+
+// rootErr is the innermost error: the errno, for a one-line notice.
+func rootErr(err error) error {
+	for {
+		u := errors.Unwrap(err)
+		if u == nil {
+			return err
+		}
+		err = u
+	}
+}
+
+// env is the job's environment: the run's, the job's own, and
+// PARRUN_SEQ/PARRUN_SLOT (SPEC §2). Later entries win, as in os/exec.
+func (r *run) env(j *job.Job, slot int) []string {
+	env := make([]string, 0, len(r.opts.Env)+len(j.Env)+2)
+	env = append(env, r.opts.Env...)
+	env = append(env, j.Env...)
+	return append(env, "PARRUN_SEQ="+strconv.FormatInt(j.Seq, 10), "PARRUN_SLOT="+strconv.Itoa(slot))
+}

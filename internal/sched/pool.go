@@ -1,0 +1,191 @@
+package sched
+
+import (
+	"errors"
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	"github.com/parrun/parrun/internal/job"
+)
+
+// A pool runs the jobs the dispatcher hands it, each on a slot of its own.
+// launch is called by the dispatcher only; wait once, after the last
+// launch, and returns when every launched job has been handed to the
+// collector and every goroutine of the pool has exited.
+type pool interface {
+	// launch hands one job to a runner, waiting for a free one. It returns
+	// false, having started nothing, when no job may start any more.
+	launch(it item) bool
+	wait()
+}
+
+// newPool returns the pool of the run's mode: a fixed pool of Slots
+// runners (thread and process mode), or a goroutine per job (coroutine).
+func newPool(r *run) pool {
+	if r.opts.Mode == ModeCoroutine {
+		return newPerJobPool(r)
+	}
+	return newFixedPool(r)
+}
+
+// fixedPool is Slots runner goroutines, one per slot, each running one job
+// after another. It owns the host-down hand-back of scale-out: a runner
+// whose attempt comes back with ErrHostDown hands its job to the others
+// and retires; the others take handed-back jobs before new ones. When the
+// last runner retires there is nowhere to hand jobs to: they fail with the
+// host's error and nothing more starts (ErrNoHosts).
+type fixedPool struct {
+	r    *run
+	work chan item
+	back chan item // handed back by retiring runners; each hands back one
+	// inflight counts launched jobs not yet finished: work is closed only
+	// once it is zero, so that a job handed back late still finds a runner.
+	inflight sync.WaitGroup
+	runners  sync.WaitGroup
+
+	mu   sync.Mutex
+	live int // runners not retired
+}
+
+func newFixedPool(r *run) *fixedPool {
+	p := &fixedPool{r: r, work: make(chan item), back: make(chan item, r.opts.Slots), live: r.opts.Slots}
+	for slot := 1; slot <= r.opts.Slots; slot++ {
+		p.runners.Go(func() { p.runner(slot) })
+	}
+	return p
+}
+
+func (p *fixedPool) launch(it item) bool {
+	p.inflight.Add(1)
+	select {
+	case p.work <- it:
+		return true
+	case <-p.r.startCtx.Done():
+		p.inflight.Done()
+		return false
+	}
+}
+
+func (p *fixedPool) wait() {
+	p.inflight.Wait()
+	close(p.work)
+	p.runners.Wait()
+}
+
+// runner runs the jobs of one slot until work is closed or its host goes.
+func (p *fixedPool) runner(slot int) {
+	for {
+		it, ok := p.next()
+		if !ok {
+			return
+		}
+		d := p.r.runJob(it.j, slot, p.r.noticeLimit)
+		if d.Result != nil && errors.Is(d.Result.Err, ErrHostDown) && p.r.ctx.Err() == nil {
+			job.Discard(d.Output)
+			d.Output = nil
+			p.retire(it, d)
+			return
+		}
+		p.r.finish(it, d)
+		p.inflight.Done()
+	}
+}
+
+// next returns the next job for a runner: a handed-back one first.
+func (p *fixedPool) next() (item, bool) {
+	select {
+	case it := <-p.back:
+		return it, true
+	default:
+	}
+	select {
+	case it, ok := <-p.work:
+		return it, ok
+	case it := <-p.back:
+		return it, true
+	}
+}
+
+// retire takes a runner whose host went down out of the pool, handing its
+// job to the others; the last one fails its job and every handed-back one.
+func (p *fixedPool) retire(it item, d *job.Done) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.live--
+	if p.live > 0 {
+		p.back <- it
+		return
+	}
+	p.r.stopStarting(ErrNoHosts)
+	p.r.finish(it, d)
+	p.inflight.Done()
+	for {
+		select {
+		case b := <-p.back:
+			p.r.finish(b, &job.Done{Job: b.j, Result: notRun(d.Result.Err)})
+			p.inflight.Done()
+		default:
+			return
+		}
+	}
+}
+
+// perJobPool runs each job on a goroutine of its own (coroutine mode), at
+// most Concurrency at once: a free slot number is the semaphore. It owns
+// the concurrency limit's back-off: an attempt that hits a process or file
+// limit takes a slot out of circulation for good (down to minConcurrency),
+// so fewer jobs run at once from then on (SPEC §3). It also owns what -j
+// means in this mode: the OS threads that run Go code (GOMAXPROCS), set
+// for the pool's life.
+type perJobPool struct {
+	r       *run
+	free    chan int
+	jobs    sync.WaitGroup
+	taken   atomic.Int64 // slots taken out of circulation
+	restore int          // GOMAXPROCS before the pool
+}
+
+func newPerJobPool(r *run) *perJobPool {
+	p := &perJobPool{r: r, free: make(chan int, r.parallel())}
+	for s := 1; s <= cap(p.free); s++ {
+		p.free <- s
+	}
+	p.restore = runtime.GOMAXPROCS(r.opts.Slots)
+	return p
+}
+
+func (p *perJobPool) launch(it item) bool {
+	var s int
+	select {
+	case s = <-p.free:
+	case <-p.r.startCtx.Done():
+		return false
+	}
+	p.jobs.Go(func() {
+		p.r.finish(it, p.r.runJob(it.j, s, p.shrink))
+		p.free <- s
+	})
+	return true
+}
+
+func (p *perJobPool) wait() {
+	p.jobs.Wait()
+	runtime.GOMAXPROCS(p.restore)
+}
+
+// shrink is called when an attempt hit a resource limit: it says so (once)
+// and takes one free slot out of circulation, if one is free and the limit
+// is above minConcurrency.
+func (p *perJobPool) shrink(err error) {
+	p.r.noticeLimit(err)
+	if p.taken.Add(1) > int64(cap(p.free)-minConcurrency) {
+		p.taken.Add(-1)
+		return
+	}
+	select {
+	case <-p.free:
+	default:
+		p.taken.Add(-1)
+	}
+}
