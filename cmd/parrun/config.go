@@ -11,6 +11,8 @@ import (
 
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
+
+	"github.com/parrun/parrun/internal/msg"
 )
 
 // Configuration layers (SPEC §7): flags > PARRUN_* environment > config
@@ -89,7 +91,7 @@ func applyConfig(fs *pflag.FlagSet, configFlag string, getenv func(string) strin
 		v.SetConfigFile(file)
 		v.SetConfigType("yaml")
 		if err := v.ReadInConfig(); err != nil {
-			return nil, usageErr("config file %s: %w", file, oneLineErr(err))
+			return nil, usageErr("config file %s: %w", file, errors.New(msg.OneLine(err.Error())))
 		}
 		var unknown []string
 		for _, k := range v.AllKeys() {
@@ -150,11 +152,6 @@ func configValues(x any) []string {
 		return []string{""}
 	}
 	return []string{fmt.Sprint(x)}
-}
-
-// oneLineErr flattens a parser's multi-line error.
-func oneLineErr(err error) error {
-	return errors.New(oneLine(err.Error()))
 }
 
 // printConfig writes the effective settings and where each came from.

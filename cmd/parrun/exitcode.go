@@ -19,16 +19,10 @@ const (
 	exitError      exitCode = 255 // usage or internal error
 )
 
-// failedCode maps a count of failed jobs to the exit status.
+// failedCode maps a count of failed jobs to the exit status: the count up
+// to 100, exitManyFailed above.
 func failedCode(failed int) exitCode {
-	switch {
-	case failed <= 0:
-		return exitOK
-	case failed > 100:
-		return exitManyFailed
-	default:
-		return exitCode(failed)
-	}
+	return min(max(exitCode(failed), exitOK), exitManyFailed)
 }
 
 // A FlagError is a usage error: a bad flag, value, file or regex. It maps to

@@ -2,105 +2,12 @@ package main
 
 import (
 	"errors"
-	"slices"
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
-	"github.com/parrun/parrun/internal/exec"
 	"github.com/parrun/parrun/internal/sched"
 )
-
-func TestParseWorkers(t *testing.T) {
-	tests := []struct {
-		in      string
-		want    int
-		wantErr bool
-	}{
-		{"", 4, false},
-		{"3", 3, false},
-		{"0", 1024, false},
-		{"50%", 2, false},
-		{"200%", 8, false},
-		{"10%", 1, false}, // never below one
-		{"+2", 6, false},
-		{"-1", 3, false},
-		{"-9", 1, false},
-		{"x", 0, true},
-		{"-x", 0, true},
-		{"%", 0, true},
-		{"-5%", 0, true},
-		{"70000", 0, true},
-	}
-	for _, tt := range tests {
-		got, err := parseWorkers(tt.in, 4)
-		if (err != nil) != tt.wantErr || got != tt.want {
-			t.Errorf("parseWorkers(%q, 4) = %d, %v; want %d, error %v", tt.in, got, err, tt.want, tt.wantErr)
-		}
-	}
-}
-
-func TestUnescape(t *testing.T) {
-	tests := []struct {
-		in, want string
-		wantErr  bool
-	}{
-		{`,`, ",", false},
-		{`\t`, "\t", false},
-		{`\0`, "\x00", false},
-		{`\n\r\\`, "\n\r\\", false},
-		{`\x41B`, "AB", false},
-		{`\101`, "A", false},
-		{`::`, "::", false},
-		{`a\`, `a\`, false},
-		{`\x4`, "", true},
-		{`\q`, "", true},
-		{`\777`, "", true},
-	}
-	for _, tt := range tests {
-		got, err := unescape(tt.in)
-		if (err != nil) != tt.wantErr || (!tt.wantErr && got != tt.want) {
-			t.Errorf("unescape(%q) = %q, %v; want %q, error %v", tt.in, got, err, tt.want, tt.wantErr)
-		}
-	}
-}
-
-func TestParseSize(t *testing.T) {
-	tests := []struct {
-		in      string
-		want    int
-		wantErr bool
-	}{
-		{"", exec.DefaultBufferSize, false},
-		{"1024", 1024, false},
-		{"64K", 64 << 10, false},
-		{"1m", 1 << 20, false},
-		{"2G", 2 << 30, false},
-		{"-1", 0, true},
-		{"K", 0, true},
-		{"1T", 0, true},
-	}
-	for _, tt := range tests {
-		got, err := parseSize(tt.in)
-		if (err != nil) != tt.wantErr || got != tt.want {
-			t.Errorf("parseSize(%q) = %d, %v; want %d, error %v", tt.in, got, err, tt.want, tt.wantErr)
-		}
-	}
-}
-
-func TestParseTermSeq(t *testing.T) {
-	got, err := parseTermSeq("TERM,200,SIGINT,100,KILL,25")
-	want := []exec.Step{{Signal: syscall.SIGTERM, Wait: 200 * time.Millisecond}, {Signal: syscall.SIGINT, Wait: 100 * time.Millisecond}, {Signal: syscall.SIGKILL, Wait: 25 * time.Millisecond}}
-	if err != nil || !slices.Equal(got, want) {
-		t.Errorf("parseTermSeq = %v, %v; want %v", got, err, want)
-	}
-	for _, bad := range []string{"TERM", "TERM,x", "NOPE,10", "TERM,-1"} {
-		if _, err := parseTermSeq(bad); err == nil {
-			t.Errorf("parseTermSeq(%q): no error", bad)
-		}
-	}
-}
 
 func TestCodeFor(t *testing.T) {
 	tests := []struct {
@@ -172,8 +79,8 @@ func TestScaleOutOptions(t *testing.T) {
 			t.Errorf("%s: %v", tt.name, err)
 			continue
 		}
-		if c.sched.Slots != tt.workers || c.mode != sched.Mode(tt.mode) || c.sched.Mode != sched.Mode(tt.mode) {
-			t.Errorf("%s: workers %d, mode %q/%q; want %d, %q", tt.name, c.sched.Slots, c.mode, c.sched.Mode, tt.workers, tt.mode)
+		if c.sched.Slots != tt.workers || c.sched.Mode != sched.Mode(tt.mode) {
+			t.Errorf("%s: workers %d, mode %q; want %d, %q", tt.name, c.sched.Slots, c.sched.Mode, tt.workers, tt.mode)
 		}
 	}
 }

@@ -2,20 +2,14 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"os"
-	osexec "os/exec"
-	"path/filepath"
-	"runtime"
-	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/parrun/parrun/internal/input"
+	"github.com/parrun/parrun/internal/iostreams"
 	"github.com/parrun/parrun/internal/ipc"
-	"github.com/parrun/parrun/internal/job"
+	"github.com/parrun/parrun/internal/msg"
 	"github.com/parrun/parrun/internal/report"
 	"github.com/parrun/parrun/internal/sched"
 )
@@ -33,24 +27,12 @@ func Main() int {
 	if ipc.IsWorker(os.Getenv) {
 		return ipc.WorkerMain(os.Stdin, os.Stdout, os.Stderr)
 	}
-	return int(run(context.Background(), os.Args[1:], System()))
-}
-
-// selfPath is the executable a process-mode worker is started from: the
-// path parrun was started by (so a renamed or test-wrapped binary starts
-// the same program), else the running executable.
-func selfPath() (string, error) {
-	if p, err := osexec.LookPath(os.Args[0]); err == nil {
-		if abs, err := filepath.Abs(p); err == nil {
-			return abs, nil
-		}
-	}
-	return os.Executable()
+	return int(run(context.Background(), os.Args[1:], iostreams.System()))
 }
 
 // run parses args, runs the jobs, and maps the outcome to an exit status.
 // Every error reaches the user as exactly one line on stderr.
-func run(ctx context.Context, args []string, ios *IOStreams) exitCode {
+func run(ctx context.Context, args []string, ios *iostreams.IOStreams) exitCode {
 	var code exitCode
 	cmd := newRootCmd(ios, func(o *Options) error {
 		var err error
@@ -62,7 +44,7 @@ func run(ctx context.Context, args []string, ios *IOStreams) exitCode {
 	cmd.SetOut(ios.Out)
 	cmd.SetErr(ios.ErrOut)
 	if err := cmd.ExecuteContext(ctx); err != nil {
-		fmt.Fprintf(ios.ErrOut, "parrun: %s\n", oneLine(err.Error()))
+		fmt.Fprintf(ios.ErrOut, "parrun: %s\n", msg.OneLine(err.Error()))
 		if code == exitOK {
 			code = exitError
 		}
@@ -70,13 +52,9 @@ func run(ctx context.Context, args []string, ios *IOStreams) exitCode {
 	return code
 }
 
-func oneLine(s string) string {
-	return strings.ReplaceAll(strings.TrimSpace(s), "\n", "; ")
-}
-
 // newRootCmd builds the root command. runF is what a valid invocation does;
 // tests of flag parsing pass their own.
-func newRootCmd(ios *IOStreams, runF func(*Options) error) *cobra.Command {
+func newRootCmd(ios *iostreams.IOStreams, runF func(*Options) error) *cobra.Command {
 	o := &Options{}
 	cmd := &cobra.Command{
 		Use:   "parrun [flags] [--] [COMMAND [ARG...]] [::: VALUES...]... [:::: FILES...]...",
@@ -178,152 +156,6 @@ their output and exit status.`,
 	f.StringArrayVar(&o.Return, "return", nil, "bring `FILE` back from the host after each job ({.}.out; repeatable)")
 	f.BoolVar(&o.Cleanup, "cleanup", false, "remove the transferred and returned files from the host after each job")
 	return cmd
-}
-
-// execute validates the options and runs the jobs.
-func execute(ctx context.Context, o *Options, ios *IOStreams) (exitCode, error) {
-	cfg, err := o.validate(defaultWorkers())
-	if err != nil {
-		return exitError, o.settings.explain(err)
-	}
-	cfg.input.Stdin = ios.In
-	src, err := input.Open(cfg.input)
-	if err != nil {
-		return exitError, &FlagError{Err: err}
-	}
-	defer src.Close()
-
-	// Joblog and --resume.
-	if cfg.joblog != "" {
-		path, appendTo := strings.CutPrefix(cfg.joblog, "+")
-		if cfg.resume {
-			done, err := report.ReadJoblog(path)
-			if err != nil {
-				return exitError, &FlagError{Err: err}
-			}
-			failedToo := !cfg.resumeFailed
-			cfg.sched.Skip = func(j *job.Job) bool {
-				e, ok := done[j.Seq]
-				return ok && e.Finished(failedToo)
-			}
-			appendTo = true
-		}
-		jl, err := report.OpenJoblog(path, appendTo)
-		if err != nil {
-			return exitError, &FlagError{Err: err}
-		}
-		defer jl.Close()
-		cfg.report.Joblog = jl
-	}
-
-	rep := report.New(cfg.report, ios.Out, ios.ErrOut)
-
-	// Signals: the first stops the run and passes the signal to running
-	// jobs; a second kills them at once (SPEC §6).
-	ctx, stopSignals := handleSignals(ctx)
-	defer stopSignals()
-
-	cfg.sched.Env = os.Environ()
-	if cfg.mode == sched.ModeCoroutine {
-		// -j sets the OS threads the scheduler may use; --concurrency the
-		// jobs in flight (SPEC §3).
-		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(cfg.sched.Slots))
-	}
-	cfg.sched.Notify = rep.Notice
-	var tr sched.Transport = &sched.Local{Terminate: cfg.terminate, WaitDelay: cfg.killAfter}
-	if cfg.mode == sched.ModeProcess && !cfg.sched.DryRun {
-		exe, err := selfPath()
-		if err != nil {
-			return exitError, fmt.Errorf("--mode process: finding parrun's own executable: %w", err)
-		}
-		p := &sched.Process{Launcher: []string{exe}, Terminate: cfg.terminate, MaxJobs: cfg.maxJobsPerWorker, Notify: rep.Notice}
-		closeHosts := func() {}
-		defer func() {
-			p.Close()
-			closeHosts() // after the workers: their ssh sessions run over the masters
-		}()
-		if len(cfg.logins) > 0 || cfg.workerCmd != "" {
-			var hosts []*sched.Host
-			hosts, closeHosts, err = connectHosts(ctx, cfg, exe, rep.Notice)
-			if err != nil {
-				// Ctrl-C while connecting is still 130.
-				return codeFor(err, 0, context.Cause(ctx)), err
-			}
-			p.Hosts = hosts
-			cfg.sched.Slots = 0
-			for _, h := range hosts {
-				cfg.sched.Slots += h.Slots
-			}
-		}
-		p.Prestart(ctx, cfg.sched.Slots)
-		tr = p
-	}
-	style := cfg.progress
-	if style == report.ProgressAuto {
-		// A bar on a terminal; nothing at all otherwise (SPEC §9).
-		style = report.ProgressOff
-		if ios.IsStderrTTY() {
-			style = report.ProgressBar
-		}
-	}
-	if n, ok := src.Total(); ok {
-		rep.Read(n, true)
-	}
-	rep.StartProgress(style)
-	stats, runErr := sched.Run(ctx, cfg.sched, &countingSource{src: src, rep: rep}, tr, rep)
-	rep.StopProgress()
-	closeErr := rep.Close()
-	if runErr == nil {
-		runErr = closeErr
-	}
-	if runErr == nil && errors.Is(stats.Stopped, sched.ErrNoHosts) {
-		// Jobs that never ran are not failures of theirs, but the run did
-		// not do its work: that is parrun's error, not a count.
-		runErr = fmt.Errorf("%w (see above): %d jobs reported, the rest of the input not run", stats.Stopped, stats.Jobs)
-	}
-	cause := context.Cause(ctx)
-	code := codeFor(runErr, stats.Failed, cause)
-	if stats.Jobs > 0 || stats.Read > 0 {
-		if why := haltNote(cfg.sched.Halt, stats.Stopped); why != "" {
-			rep.Notice(why)
-		}
-	}
-	if code == exitBrokenPipe {
-		return code, nil // the reader went away: nothing to say to it
-	}
-	if runErr != nil {
-		return code, runErr
-	}
-	return code, nil
-}
-
-// haltNote says why a run stopped early because of --halt, or "".
-func haltNote(h sched.Halt, cause error) string {
-	if errors.Is(cause, sched.ErrHaltNow) || errors.Is(cause, sched.ErrHaltSoon) {
-		return fmt.Sprintf("--halt %s reached: %v", h, cause)
-	}
-	return ""
-}
-
-// countingSource tells the report how many jobs have been read, and when
-// the input has ended, for the progress display's total.
-type countingSource struct {
-	src *input.Reader
-	rep *report.Report
-	n   int64
-}
-
-func (c *countingSource) Next() (*job.Job, error) {
-	j, err := c.src.Next()
-	if err == nil {
-		c.n++
-		if c.n&63 == 1 {
-			c.rep.Read(c.n, false)
-		}
-	} else if errors.Is(err, io.EOF) {
-		c.rep.Read(c.n, true)
-	}
-	return j, err
 }
 
 // newCompletionCmd is "parrun completion bash|zsh|fish|powershell". It is

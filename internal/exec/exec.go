@@ -135,17 +135,6 @@ func (r *Result) Failed() bool {
 	return r.ExitCode != 0 || r.Err != nil || r.TimedOut
 }
 
-// SignalName returns the signal's short name ("KILL"), or "".
-func SignalName(s syscall.Signal) string {
-	if s == 0 {
-		return ""
-	}
-	if n := unix.SignalName(s); n != "" {
-		return strings.TrimPrefix(n, "SIG")
-	}
-	return fmt.Sprint(int(s))
-}
-
 // A Runner runs jobs. Its zero value is ready to use and it is safe for
 // concurrent use: it only caches program look-ups and /dev/null.
 type Runner struct {

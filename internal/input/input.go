@@ -73,14 +73,63 @@ type rec struct {
 	err  error
 }
 
+// Check reports what is wrong with the configuration before anything
+// runs: a usage error, naming the flag or the file. Open checks too; a
+// caller checks first to refuse a run before it starts anything else.
+func (cfg *Config) Check() error {
+	switch {
+	case cfg.MaxArgs < 0:
+		return fmt.Errorf("-n %d: must be at least 1", cfg.MaxArgs)
+	case cfg.JSONL && (len(cfg.Sources) > 1 || cfg.MaxArgs > 1 || cfg.Colsep != nil):
+		return errors.New("--jsonl reads one input source, one object per job: it does not combine with several sources, -n or --colsep")
+	case len(cfg.Sources) > 0 && cfg.Sources[0].Link:
+		return errors.New(":::+ needs an input source before it to link to")
+	case cfg.PriorityCol < 0:
+		return fmt.Errorf("--priority-col %d: want a column number from 1", cfg.PriorityCol)
+	case cfg.PriorityCol > 0 && cfg.JSONL:
+		return errors.New("--priority-col: JSONL jobs carry their own \"priority\"")
+	}
+	for _, s := range cfg.Sources {
+		if s.IsFile && s.File != "-" {
+			f, err := os.Open(s.File)
+			if err != nil {
+				return fmt.Errorf("cannot read input file: %w", err)
+			}
+			f.Close()
+		}
+	}
+	return nil
+}
+
+// Delimiter returns the record separator that -d delim (C escapes
+// allowed; "" for none) and -0 (null) ask for: "\n" when neither does.
+func Delimiter(delim string, null bool) (string, error) {
+	switch {
+	case null && delim != "":
+		return "", errors.New("-0 and -d both set the delimiter: use one")
+	case null:
+		return "\x00", nil
+	case delim == "":
+		return "\n", nil
+	}
+	d, err := Unescape(delim)
+	if err != nil {
+		return "", fmt.Errorf("-d %q: %w", delim, err)
+	}
+	if d == "" {
+		return "", fmt.Errorf("-d %q: empty delimiter", delim)
+	}
+	return d, nil
+}
+
 // Open checks the configuration, opens files, and returns a Reader. Errors
 // here are usage errors: nothing has run yet.
 func Open(cfg Config) (*Reader, error) {
+	if err := cfg.Check(); err != nil {
+		return nil, err
+	}
 	if cfg.Delim == "" {
 		cfg.Delim = "\n"
-	}
-	if cfg.MaxArgs < 0 {
-		return nil, fmt.Errorf("-n %d: must be at least 1", cfg.MaxArgs)
 	}
 	if cfg.MaxArgs == 0 {
 		cfg.MaxArgs = 1
@@ -92,12 +141,6 @@ func Open(cfg Config) (*Reader, error) {
 	srcs := cfg.Sources
 	if len(srcs) == 0 {
 		srcs = []Source{{File: "-", IsFile: true}}
-	}
-	if cfg.JSONL && (len(srcs) > 1 || cfg.MaxArgs > 1 || cfg.Colsep != nil) {
-		return nil, errors.New("--jsonl reads one input source, one object per job: it does not combine with several sources, -n or --colsep")
-	}
-	if srcs[0].Link {
-		return nil, errors.New(":::+ needs an input source before it to link to")
 	}
 	// A single file or stdin is streamed; several sources are combined in
 	// memory (their product needs every value of all but the first).

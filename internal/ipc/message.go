@@ -18,11 +18,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"strconv"
 	"syscall"
 	"time"
-
-	"golang.org/x/sys/unix"
 
 	"github.com/parrun/parrun/internal/exec"
 )
@@ -374,12 +371,9 @@ func (d *decoder) signal() syscall.Signal {
 	if d.err != nil || s == "" {
 		return 0
 	}
-	if n, err := strconv.Atoi(s); err == nil && n > 0 && n < 256 {
-		return syscall.Signal(n)
-	}
-	sig := unix.SignalNum("SIG" + s)
-	if sig == 0 {
-		d.fail("unknown signal %q", s)
+	sig, err := exec.ParseSignal(s)
+	if err != nil {
+		d.fail("%v", err)
 	}
 	return sig
 }

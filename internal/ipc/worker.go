@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	osexec "os/exec"
 	"os/signal"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"sync"
@@ -36,6 +38,18 @@ const (
 // local environment on. For a local re-exec, Start's env is enough.
 func WorkerCommand(exe string) []string {
 	return []string{"env", CookieKey + "=" + CookieValue, exe}
+}
+
+// SelfPath is the executable a local worker is started from: the path
+// this process was started by (so a renamed or test-wrapped binary starts
+// the same program), else the running executable.
+func SelfPath() (string, error) {
+	if p, err := osexec.LookPath(os.Args[0]); err == nil {
+		if abs, err := filepath.Abs(p); err == nil {
+			return abs, nil
+		}
+	}
+	return os.Executable()
 }
 
 // exitUsage is the worker entry's status when it was not started by

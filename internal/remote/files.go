@@ -11,6 +11,7 @@ import (
 	"syscall"
 
 	"github.com/parrun/parrun/internal/job"
+	"github.com/parrun/parrun/internal/msg"
 )
 
 // Files moves a job's files between this machine and the host it runs on,
@@ -116,8 +117,8 @@ func run(ctx context.Context, argv []string, stdin io.Reader, stdout io.Writer) 
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, stdout, &tail{buf: &stderr}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Run(); err != nil {
-		if msg := bytes.TrimSpace(stderr.Bytes()); len(msg) > 0 {
-			return fmt.Errorf("%w: %s", err, oneLine(string(msg)))
+		if text := bytes.TrimSpace(stderr.Bytes()); len(text) > 0 {
+			return fmt.Errorf("%w: %s", err, msg.OneLine(string(text)))
 		}
 		return err
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/parrun/parrun/internal/job"
+	"github.com/parrun/parrun/internal/msg"
 )
 
 // A Launcher runs commands on one host. Command returns the local argv
@@ -113,11 +114,11 @@ func (s *SSH) Connect(ctx context.Context) error {
 	for {
 		select {
 		case <-exited:
-			msg := strings.TrimSpace(stderr.String())
-			if msg == "" {
-				msg = cmd.ProcessState.String()
+			text := strings.TrimSpace(stderr.String())
+			if text == "" {
+				text = cmd.ProcessState.String()
 			}
-			return fmt.Errorf("host %s: ssh cannot connect: %s", s.Login.Raw, oneLine(msg))
+			return fmt.Errorf("host %s: ssh cannot connect: %s", s.Login.Raw, msg.OneLine(text))
 		case <-ctx.Done():
 			return context.Cause(ctx)
 		case <-limit.C:
@@ -186,5 +187,3 @@ func (w *WorkerCmd) Command(slot int, words ...string) []string {
 	}
 	return []string{sh, "-c", line + " " + job.QuoteArgs(words)}
 }
-
-func oneLine(s string) string { return strings.ReplaceAll(s, "\n", "; ") }

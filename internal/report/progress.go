@@ -1,12 +1,15 @@
 package report
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"sync"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
+
+	"github.com/parrun/parrun/internal/job"
 )
 
 // Progress styles (SPEC §5).
@@ -137,6 +140,49 @@ func (p *plainDisplay) line(now time.Time) string {
 
 func (p *plainDisplay) finish() {
 	fmt.Fprintln(p.w, p.line(time.Now()))
+}
+
+// ParseProgress checks a --progress value and resolves auto: a bar when
+// stderr is a terminal, nothing at all otherwise (SPEC §9).
+func ParseProgress(style string, stderrTTY bool) (string, error) {
+	switch style {
+	case ProgressBar, ProgressPlain, ProgressOff:
+		return style, nil
+	case ProgressAuto:
+		if stderrTTY {
+			return ProgressBar, nil
+		}
+		return ProgressOff, nil
+	}
+	return "", fmt.Errorf("--progress %q: want auto, bar, plain or off", style)
+}
+
+// Counting wraps the run's job source so that the display knows how many
+// jobs have been read, and the total once the input has ended.
+func (r *Report) Counting(src Source) Source { return &countingSource{src: src, rep: r} }
+
+// A Source yields jobs; Next returns io.EOF after the last (sched.Source).
+type Source interface {
+	Next() (*job.Job, error)
+}
+
+type countingSource struct {
+	src Source
+	rep *Report
+	n   int64
+}
+
+func (c *countingSource) Next() (*job.Job, error) {
+	j, err := c.src.Next()
+	if err == nil {
+		c.n++
+		if c.n&63 == 1 {
+			c.rep.Read(c.n, false)
+		}
+	} else if errors.Is(err, io.EOF) {
+		c.rep.Read(c.n, true)
+	}
+	return j, err
 }
 
 // StartProgress starts the display chosen by style ("bar", "plain"; "off"

@@ -16,6 +16,7 @@ import (
 
 	"github.com/parrun/parrun/internal/exec"
 	"github.com/parrun/parrun/internal/job"
+	"github.com/parrun/parrun/internal/msg"
 )
 
 // Grouping is how jobs' output reaches parrun's own (SPEC §4).
@@ -30,6 +31,29 @@ const (
 	// Ungroup passes output through as it comes.
 	Ungroup
 )
+
+// GroupingOf is the grouping that --group, --line-buffer, --ungroup and
+// -k ask for: at most one of the first three; -k wins over the others,
+// since output in input order needs whole jobs (README).
+func GroupingOf(group, lineBuffer, ungroup, keepOrder bool) (Grouping, error) {
+	n := 0
+	for _, b := range []bool{group, lineBuffer, ungroup} {
+		if b {
+			n++
+		}
+	}
+	switch {
+	case n > 1:
+		return Group, errors.New("--group, --line-buffer and --ungroup exclude each other: use one")
+	case keepOrder || group:
+		return Group, nil
+	case lineBuffer:
+		return LineBuffer, nil
+	case ungroup:
+		return Ungroup, nil
+	}
+	return Group, nil
+}
 
 // Tuning knobs.
 const (
@@ -234,7 +258,7 @@ func (r *Report) write(d *job.Done) error {
 	if d.Job.Err != nil {
 		r.lock()
 		defer r.unlock()
-		_, err := fmt.Fprintf(r.stderr, "parrun: job %d: %s\n", d.Job.Seq, oneLine(d.Job.Err.Error()))
+		_, err := fmt.Fprintf(r.stderr, "parrun: job %d: %s\n", d.Job.Seq, msg.FirstLine(d.Job.Err.Error()))
 		return wrapOut(err)
 	}
 	if r.opts.DryRun {
@@ -258,7 +282,7 @@ func (r *Report) write(d *job.Done) error {
 	}
 	if d.Result.Err != nil {
 		r.lock()
-		fmt.Fprintf(r.stderr, "parrun: job %d: %s\n", d.Job.Seq, oneLine(d.Result.Err.Error()))
+		fmt.Fprintf(r.stderr, "parrun: job %d: %s\n", d.Job.Seq, msg.FirstLine(d.Result.Err.Error()))
 		r.unlock()
 	}
 	return errors.Join(errs...)
@@ -308,35 +332,28 @@ func describeFailure(d *job.Done) string {
 	res := d.Result
 	switch {
 	case d.Job.Err != nil:
-		why = oneLine(d.Job.Err.Error())
+		why = msg.FirstLine(d.Job.Err.Error())
 	case res.TimedOut:
 		why = "timed out"
 	case res.Signal != 0:
 		why = "signal " + exec.SignalName(res.Signal)
 	case res.Err != nil:
-		why = oneLine(res.Err.Error())
+		why = msg.FirstLine(res.Err.Error())
 	default:
 		why = fmt.Sprintf("exit %d", res.ExitCode)
 	}
 	cmd := ""
 	if len(d.Command.Argv) > 0 {
-		cmd = ": " + oneLine(d.Command.String())
+		cmd = ": " + msg.FirstLine(d.Command.String())
 	}
 	return fmt.Sprintf("job %d (%s)%s", d.Job.Seq, why, cmd)
 }
 
-func oneLine(s string) string {
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		s = s[:i] + " …"
-	}
-	return s
-}
-
 // Notice writes a one-line notice for the user on stderr.
-func (r *Report) Notice(msg string) {
+func (r *Report) Notice(text string) {
 	r.lock()
 	defer r.unlock()
-	fmt.Fprintf(r.stderr, "parrun: %s\n", oneLine(msg))
+	fmt.Fprintf(r.stderr, "parrun: %s\n", msg.FirstLine(text))
 }
 
 // Close ends the report: when any job failed, it prints the closing list

@@ -10,6 +10,7 @@ import (
 
 	"github.com/parrun/parrun/internal/exec"
 	"github.com/parrun/parrun/internal/job"
+	"github.com/parrun/parrun/internal/msg"
 )
 
 // Back-off between attempts to start a job that hit a resource limit.
@@ -101,20 +102,9 @@ func isResourceErr(err error) bool {
 func (r *run) noticeLimit(err error) {
 	r.limitNotice.Do(func() {
 		if r.opts.Notify != nil {
-			r.opts.Notify(fmt.Sprintf("resource limit reached (%v): jobs wait and retry; fewer run at once", rootErr(err)))
+			r.opts.Notify(fmt.Sprintf("resource limit reached (%v): jobs wait and retry; fewer run at once", msg.Root(err)))
 		}
 	})
-}
-
-// rootErr is the innermost error: the errno, for a one-line notice.
-func rootErr(err error) error {
-	for {
-		u := errors.Unwrap(err)
-		if u == nil {
-			return err
-		}
-		err = u
-	}
 }
 
 // env is the job's environment: the run's, the job's own, and

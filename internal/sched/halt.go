@@ -142,8 +142,8 @@ func (r *run) checkHalt(failed bool) {
 	}
 	h.halted = true
 	if pol.Now {
-		r.cancel(ErrHaltNow)
+		r.cancel(fmt.Errorf("--halt %s reached: %w", pol, ErrHaltNow))
 	} else {
-		r.stopStarting(ErrHaltSoon)
+		r.stopStarting(fmt.Errorf("--halt %s reached: %w", pol, ErrHaltSoon))
 	}
 }

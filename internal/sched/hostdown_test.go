@@ -93,7 +93,7 @@ func TestHostDownHandsJobsOver(t *testing.T) {
 }
 
 // TestEveryHostDown: when the last slot goes, the run stops with
-// ErrNoHosts; the jobs in hand are reported failed with the host's error
+// ErrNoHosts, and Run's error says so; the jobs in hand are reported failed with the host's error
 // (none silently dropped) and nothing more starts.
 func TestEveryHostDown(t *testing.T) {
 	for _, keep := range []bool{false, true} {
@@ -101,8 +101,8 @@ func TestEveryHostDown(t *testing.T) {
 			tr := &downTransport{down: map[int]bool{1: true, 2: true, 3: true}, after: 2, ran: map[int]int{}, gone: map[int]int{}}
 			sink := &recSink{}
 			st, err := runSched(t, context.Background(), Options{Slots: 3, QueueSize: -1, KeepOrder: keep}, &genSource{total: 100}, tr, sink)
-			if err != nil {
-				t.Fatal(err)
+			if !errors.Is(err, ErrNoHosts) {
+				t.Fatalf("Run error = %v; want one wrapping ErrNoHosts", err)
 			}
 			if !errors.Is(st.Stopped, ErrNoHosts) {
 				t.Fatalf("Stopped = %v, want ErrNoHosts", st.Stopped)

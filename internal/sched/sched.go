@@ -150,7 +150,8 @@ func (s Stats) String() string {
 // finished, or when ctx is cancelled and every running job has been
 // stopped; context.Cause(ctx) then says why, and how the jobs are stopped
 // (exec.Signaler, exec.Escalator). The error is the first error from the
-// sink.
+// sink, or one wrapping ErrNoHosts when every host went down: the jobs
+// not run are no failures of theirs, but the run did not do its work.
 func Run(ctx context.Context, opts Options, src Source, tr Transport, sink Sink) (Stats, error) {
 	if opts.Slots < 1 {
 		panic("sched.Run: Slots < 1")
@@ -210,6 +211,9 @@ func (r *run) run(src Source) (Stats, error) {
 		r.stats.Stopped = context.Cause(r.startCtx)
 	}
 	r.stats.Read, r.stats.Skipped = int(r.nRead.Load()), int(r.nSkipped.Load())
+	if r.sinkErr == nil && errors.Is(r.stats.Stopped, ErrNoHosts) {
+		return r.stats, fmt.Errorf("%w (see above): %d jobs reported, the rest of the input not run", ErrNoHosts, r.stats.Jobs)
+	}
 	return r.stats, r.sinkErr
 }
 

@@ -1,4 +1,7 @@
-package main
+// Package iostreams holds parrun's standard streams, built once in main and
+// injected from there, so that terminal behaviour is testable (cli/cli's
+// pkg/iostreams).
+package iostreams
 
 import (
 	"io"

@@ -1,0 +1,105 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/parrun/parrun/internal/input"
+	"github.com/parrun/parrun/internal/iostreams"
+	"github.com/parrun/parrun/internal/ipc"
+	"github.com/parrun/parrun/internal/remote"
+	"github.com/parrun/parrun/internal/report"
+	"github.com/parrun/parrun/internal/sched"
+)
+
+// execute validates the options and runs the jobs: the wiring of input,
+// joblog, report, signals and transport around sched.Run.
+func execute(ctx context.Context, o *Options, ios *iostreams.IOStreams) (exitCode, error) {
+	cfg, err := o.validate(defaultWorkers())
+	if err != nil {
+		return exitError, o.settings.explain(err)
+	}
+	cfg.input.Stdin = ios.In
+	src, err := input.Open(cfg.input)
+	if err != nil {
+		return exitError, &FlagError{Err: err}
+	}
+	defer src.Close()
+	if cfg.joblog != "" {
+		jl, skip, err := report.OpenRunJoblog(cfg.joblog, cfg.resume, cfg.resumeFailed)
+		if err != nil {
+			return exitError, &FlagError{Err: err}
+		}
+		defer jl.Close()
+		cfg.report.Joblog, cfg.sched.Skip = jl, skip
+	}
+	rep := report.New(cfg.report, ios.Out, ios.ErrOut)
+
+	// Signals: the first stops the run and passes the signal to running
+	// jobs; a second kills them at once (SPEC §6).
+	ctx, stopSignals := handleSignals(ctx)
+	defer stopSignals()
+
+	cfg.sched.Env = os.Environ()
+	cfg.sched.Notify = rep.Notice
+	tr, closeTransport, err := transport(ctx, cfg, rep.Notice)
+	defer closeTransport()
+	if err != nil {
+		return codeFor(err, 0, context.Cause(ctx)), err // Ctrl-C while connecting is still 130
+	}
+	if n, ok := src.Total(); ok {
+		rep.Read(n, true)
+	}
+	style, _ := report.ParseProgress(cfg.progress, ios.IsStderrTTY()) // checked in validate
+	rep.StartProgress(style)
+	stats, runErr := sched.Run(ctx, cfg.sched, rep.Counting(src), tr, rep)
+	rep.StopProgress()
+	if err := rep.Close(); runErr == nil {
+		runErr = err
+	}
+	return outcome(stats, runErr, context.Cause(ctx), rep)
+}
+
+// transport is how the run's jobs run: in this process, or in worker
+// processes here or on the hosts of SPEC §8 (which it sets up, fixing the
+// run's slot count). closeTransport stops the workers, then the hosts'
+// connections; call it on every path, also after an error.
+func transport(ctx context.Context, cfg *config, notify func(string)) (tr sched.Transport, closeTransport func(), err error) {
+	if cfg.sched.Mode != sched.ModeProcess || cfg.sched.DryRun {
+		return &sched.Local{Terminate: cfg.terminate, WaitDelay: cfg.killAfter}, func() {}, nil
+	}
+	exe, err := ipc.SelfPath()
+	if err != nil {
+		return nil, func() {}, fmt.Errorf("--mode process: finding parrun's own executable: %w", err)
+	}
+	p := &sched.Process{Launcher: []string{exe}, Terminate: cfg.terminate, MaxJobs: cfg.maxJobsPerWorker, Notify: notify}
+	var hosts *remote.Hosts
+	closeTransport = func() {
+		p.Close()
+		hosts.Close() // after the workers: their ssh sessions run over the masters
+	}
+	if cfg.remote.Active() {
+		cfg.remote.Exe = exe
+		if hosts, err = remote.Setup(ctx, cfg.remote, notify); err != nil {
+			return nil, closeTransport, err
+		}
+		p.Hosts, cfg.sched.Slots = hosts.List, hosts.Slots
+	}
+	p.Prestart(ctx, cfg.sched.Slots)
+	return p, closeTransport, nil
+}
+
+// outcome maps the end of a run to its exit status and error, and says
+// why a run stopped early because of --halt.
+func outcome(stats sched.Stats, runErr, cause error, rep *report.Report) (exitCode, error) {
+	code := codeFor(runErr, stats.Failed, cause)
+	if errors.Is(stats.Stopped, sched.ErrHaltNow) || errors.Is(stats.Stopped, sched.ErrHaltSoon) {
+		rep.Notice(stats.Stopped.Error()) // "--halt now,fail=1 reached: …"
+	}
+	if code == exitBrokenPipe {
+		return code, nil // the reader went away: nothing to say to it
+	}
+	return code, runErr
+}

@@ -1,0 +1,96 @@
+package input
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// ParseArgs splits parrun's positional arguments into the command
+// template's words and the input sources of GNU parallel's argument
+// grammar (SPEC §1): every word up to the first separator is the template;
+// each "::: V…" is a group of literal values, each ":::: F…" one source
+// per file, and the "+" forms (":::+", "::::+") link the source to the one
+// before it. -a files are not here: they are flags.
+func ParseArgs(args []string) (words []string, sources []Source, err error) {
+	i := 0
+	for i < len(args) && !isSep(args[i]) {
+		i++
+	}
+	words = args[:i]
+	for i < len(args) {
+		sep := args[i]
+		i++
+		start := i
+		for i < len(args) && !isSep(args[i]) {
+			i++
+		}
+		vals := args[start:i]
+		link := strings.HasSuffix(sep, "+")
+		if strings.HasPrefix(sep, "::::") {
+			if len(vals) == 0 {
+				return nil, nil, fmt.Errorf("%s needs at least one file", sep)
+			}
+			for k, f := range vals {
+				sources = append(sources, Source{File: f, IsFile: true, Link: link && k == 0})
+			}
+			continue
+		}
+		sources = append(sources, Source{Values: vals, Link: link})
+	}
+	return words, sources, nil
+}
+
+func isSep(s string) bool {
+	return s == ":::" || s == ":::+" || s == "::::" || s == "::::+"
+}
+
+// Unescape interprets the C escapes of a -d delimiter: \n \t \r \0 \\ \a
+// \b \f \v, \xHH and \NNN (octal). A backslash at the end stays as it is.
+func Unescape(s string) (string, error) {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c != '\\' || i+1 == len(s) {
+			b.WriteByte(c)
+			continue
+		}
+		i++
+		if e, ok := simpleEscapes[s[i]]; ok {
+			b.WriteByte(e)
+			continue
+		}
+		switch s[i] {
+		case 'x':
+			if i+3 > len(s) {
+				return "", errors.New(`\x needs two hex digits`)
+			}
+			v, err := strconv.ParseUint(s[i+1:i+3], 16, 8)
+			if err != nil {
+				return "", errors.New(`\x needs two hex digits`)
+			}
+			b.WriteByte(byte(v))
+			i += 2
+		case '0', '1', '2', '3', '4', '5', '6', '7':
+			j := i
+			for j < len(s) && j < i+3 && s[j] >= '0' && s[j] <= '7' {
+				j++
+			}
+			v, _ := strconv.ParseUint(s[i:j], 8, 16)
+			if v > 255 {
+				return "", fmt.Errorf(`\%s is not a byte`, s[i:j])
+			}
+			b.WriteByte(byte(v))
+			i = j - 1
+		default:
+			return "", fmt.Errorf(`unknown escape \%c`, s[i])
+		}
+	}
+	return b.String(), nil
+}
+
+// simpleEscapes are the one-letter C escapes.
+var simpleEscapes = map[byte]byte{
+	'n': '\n', 't': '\t', 'r': '\r', 'a': '\a', 'b': '\b', 'f': '\f', 'v': '\v', '\\': '\\',
+}

@@ -1,0 +1,34 @@
+// Package msg shapes text for the user's terminal: parrun's messages are
+// one line each on stderr (SPEC §6), whatever the error or command they
+// quote. It imports nothing of parrun's, so every package may use it.
+package msg
+
+import (
+	"errors"
+	"strings"
+)
+
+// OneLine joins the lines of s with "; ", trimming the ends: for an
+// error whose every line matters (a parser's, ssh's stderr).
+func OneLine(s string) string {
+	return strings.ReplaceAll(strings.TrimSpace(s), "\n", "; ")
+}
+
+// FirstLine is the first line of s, with " …" when more lines follow: for
+// text whose first line says enough (a panic with its stack, a command
+// line with newlines in it).
+func FirstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i] + " …"
+	}
+	return s
+}
+
+// Root is the innermost error err wraps: the errno behind a system
+// call's error, or the message behind a parser's wrappers.
+func Root(err error) error {
+	for u := errors.Unwrap(err); u != nil; u = errors.Unwrap(err) {
+		err = u
+	}
+	return err
+}

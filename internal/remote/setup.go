@@ -1,0 +1,216 @@
+package remote
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+
+	"github.com/parrun/parrun/internal/ipc"
+	"github.com/parrun/parrun/internal/sched"
+)
+
+// Config is what the scale-out flags ask for (SPEC §8).
+type Config struct {
+	// Logins are the --ssh and --ssh-file hosts, in order.
+	Logins []Login
+	// WorkerCmd is the --worker-cmd template, "" for none.
+	WorkerCmd string
+	// RemoteParrun is the worker binary the launchers start: "" is
+	// parrun on the remote PATH, or Exe for --worker-cmd alone.
+	RemoteParrun string
+	// Exe is this parrun's own executable, for local slots.
+	Exe string
+	// Files is what moves with each remote job.
+	Files Files
+	// Slots is -j: the slots of --worker-cmd alone.
+	Slots int
+}
+
+// Active reports whether the run has hosts to set up.
+func (c *Config) Active() bool { return len(c.Logins) > 0 || c.WorkerCmd != "" }
+
+// Check reports flags that make no sense together: moving files, or
+// naming the remote parrun, without hosts to do it on.
+func (c *Config) Check() error {
+	moves := c.Files.Transfer || len(c.Files.Return) > 0
+	switch {
+	case !c.Active() && (moves || c.Files.Cleanup):
+		return errors.New("--transfer, --return and --cleanup move files to and from other machines: they need --ssh or --worker-cmd")
+	case !c.Active() && c.RemoteParrun != "":
+		return errors.New("--remote-parrun names the parrun that --ssh or --worker-cmd starts: it needs one of them")
+	case c.Files.Cleanup && !moves:
+		return errors.New("--cleanup removes the files of --transfer and --return: it needs one of them")
+	}
+	return nil
+}
+
+// LoginSlots is the sum of the logins' slots: the run's -j when there are
+// logins, 0 without.
+func (c *Config) LoginSlots() int {
+	n := 0
+	for _, l := range c.Logins {
+		n += l.Slots
+	}
+	return n
+}
+
+// ParseLoginLists parses --ssh values, each a comma-separated list; an
+// entry without N/ gets perHost slots.
+func ParseLoginLists(lists []string, perHost int) ([]Login, error) {
+	var out []Login
+	for _, list := range lists {
+		ls, err := ParseLogins(list, perHost)
+		if err != nil {
+			return nil, fmt.Errorf("--ssh: %w", err)
+		}
+		out = append(out, ls...)
+	}
+	return out, nil
+}
+
+// ReadLoginFile reads an --ssh-file; "" is none. An entry without N/ gets
+// perHost slots; a file without a login is an error.
+func ReadLoginFile(file string, perHost int) ([]Login, error) {
+	if file == "" {
+		return nil, nil
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, fmt.Errorf("--ssh-file: %w", err)
+	}
+	defer f.Close()
+	ls, err := ReadLogins(f, file, perHost)
+	if err != nil {
+		return nil, fmt.Errorf("--ssh-file: %w", err)
+	}
+	if len(ls) == 0 {
+		return nil, fmt.Errorf("--ssh-file %s: no logins in it", file)
+	}
+	return ls, nil
+}
+
+// Hosts are the hosts of a scale-out run, set up: what sched.Process
+// spreads its slots over.
+type Hosts struct {
+	// List is in slot order: the first host's Slots are slots 1….
+	List []*sched.Host
+	// Slots is the sum of the hosts' slots: the run's -j.
+	Slots int
+
+	sshs []*SSH
+}
+
+// Close stops the hosts' master connections and reaps them. Call it after
+// the workers have been closed (their sessions run over the masters), on
+// every path; a nil Hosts is fine.
+func (h *Hosts) Close() {
+	if h == nil {
+		return
+	}
+	for _, s := range h.sshs {
+		s.Close()
+	}
+}
+
+// Setup turns cfg into the hosts of a process-mode run. Each ssh host
+// gets its master connection first, all at once; a host that cannot be
+// reached is left out with a notice, and the run goes on while any host
+// is left. The returned Hosts must be closed, also with an error.
+func Setup(ctx context.Context, cfg Config, notify func(string)) (*Hosts, error) {
+	logins := cfg.Logins
+	if len(logins) == 0 {
+		// --worker-cmd alone: one host of -j slots, "worker-cmd" below.
+		logins = []Login{{Slots: cfg.Slots}}
+	}
+	h := &Hosts{}
+	launchers := make([]Launcher, len(logins))
+	for i, l := range logins {
+		switch {
+		case l.Local:
+		case cfg.WorkerCmd != "":
+			launchers[i] = &WorkerCmd{Template: cfg.WorkerCmd, Host: l.Raw}
+		default:
+			s := &SSH{Login: l}
+			h.sshs = append(h.sshs, s)
+			launchers[i] = s
+		}
+	}
+	errs := connectAll(ctx, h.sshs)
+	if err := context.Cause(ctx); err != nil {
+		return h, err
+	}
+	var down []error
+	for i, l := range logins {
+		if s, ok := launchers[i].(*SSH); ok && errs[s] != nil {
+			notify(fmt.Sprintf("%v: running without it", errs[s]))
+			down = append(down, errs[s])
+			continue
+		}
+		host := cfg.host(l, launchers[i])
+		h.List = append(h.List, host)
+		h.Slots += host.Slots
+	}
+	if len(h.List) == 0 {
+		return h, fmt.Errorf("no host can be reached: %w", errors.Join(down...))
+	}
+	return h, nil
+}
+
+// connectAll opens the master connections in parallel, so that a slow
+// host does not hold up the others, and returns the errors.
+func connectAll(ctx context.Context, sshs []*SSH) map[*SSH]error {
+	errs := make(map[*SSH]error)
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for _, s := range sshs {
+		wg.Go(func() {
+			if err := s.Connect(ctx); err != nil {
+				mu.Lock()
+				errs[s] = err
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	return errs
+}
+
+// host is the sched.Host of one login, reached through lc (nil for ":").
+func (c *Config) host(l Login, lc Launcher) *sched.Host {
+	h := &sched.Host{Name: l.Raw, Slots: l.Slots}
+	if l.Local {
+		// GNU parallel's ":" is this machine: workers as --mode process.
+		h.Name = ""
+		h.Launcher = func(int) []string { return []string{c.Exe} }
+		return h
+	}
+	h.Remote = true
+	if h.Name == "" {
+		h.Name = "worker-cmd" // --worker-cmd alone: {host} is empty
+	}
+	worker := ipc.WorkerCommand(c.workerExe())
+	h.Launcher = func(slot int) []string { return lc.Command(slot, worker...) }
+	if c.Files.Active() {
+		files := c.Files
+		h.Before = func(ctx context.Context, t *sched.Task) error {
+			return files.Send(ctx, lc, l.Raw, t.Slot, t.Job)
+		}
+		h.After = func(ctx context.Context, t *sched.Task) error {
+			return files.Fetch(ctx, lc, l.Raw, t.Slot, t.Job)
+		}
+	}
+	return h
+}
+
+// workerExe is the parrun binary a launcher starts.
+func (c *Config) workerExe() string {
+	switch {
+	case c.RemoteParrun != "":
+		return c.RemoteParrun
+	case c.WorkerCmd != "" && len(c.Logins) == 0:
+		return c.Exe // a launcher on this machine, or one sharing its file system
+	}
+	return "parrun"
+}
