@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -126,4 +127,35 @@ func TestFilesRoundTrip(t *testing.T) {
 			t.Errorf("left behind here: %s", e.Name())
 		}
 	}
+}
+
+// FuzzParseLogins: never panics; every login it accepts has slots, and is
+// either ":" or has a destination with a host, a valid port if any, and an
+// ssh command.
+func FuzzParseLogins(f *testing.F) {
+	for _, s := range []string{"host", "8/alice@build2:2222,2/:", "4/ssh -F cfg host", ":", "0/h", "h:99999", "u@", "-oProxy", ",", "3/ "} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		ls, err := ParseLogins(s, 2)
+		if err != nil {
+			return
+		}
+		for _, l := range ls {
+			if l.Slots < 1 {
+				t.Errorf("ParseLogins(%q): %+v has %d slots", s, l, l.Slots)
+			}
+			if l.Local {
+				continue
+			}
+			if l.Dest == "" || strings.HasSuffix(l.Dest, "@") || strings.HasPrefix(l.Dest, "-") || len(l.SSH) == 0 {
+				t.Errorf("ParseLogins(%q): bad login %+v", s, l)
+			}
+			if l.Port != "" {
+				if p, err := strconv.Atoi(l.Port); err != nil || p < 1 || p > 65535 {
+					t.Errorf("ParseLogins(%q): port %q", s, l.Port)
+				}
+			}
+		}
+	})
 }
