@@ -2,8 +2,12 @@
 GO       ?= go
 BIN      ?= bin/parrun
 FUZZTIME ?= 100000x
+# staticcheck, run from the module proxy (no install step).
+STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
+# The systems parrun builds for besides this one (README: Platforms).
+CROSS    ?= darwin/amd64 darwin/arm64 freebsd/amd64 linux/arm64
 
-.PHONY: all build test test-short lint fuzz demo bench clean
+.PHONY: all build test test-short lint cross fuzz demo bench clean
 
 all: build
 
@@ -12,7 +16,7 @@ build:
 
 # The test command CI runs (README): vet, then every test with the race
 # detector, the end-to-end scripts included.
-test:
+test: cross
 	$(GO) vet ./...
 	$(GO) test -race -count=1 -timeout 30m ./...
 
@@ -22,6 +26,20 @@ test-short:
 lint:
 	@out=$$(gofmt -s -l .); if [ -n "$$out" ]; then gofmt -s -d .; exit 1; fi
 	$(GO) vet ./...
+	$(STATICCHECK) ./...
+
+# Builds and vets for every system in CROSS (a failure fails CI), and
+# checks that Windows fails to build with its one clear message.
+cross:
+	@set -e; for t in $(CROSS); do \
+		echo "== GOOS=$${t%/*} GOARCH=$${t#*/}"; \
+		GOOS=$${t%/*} GOARCH=$${t#*/} CGO_ENABLED=0 $(GO) build -o /dev/null ./cmd/parrun; \
+		GOOS=$${t%/*} GOARCH=$${t#*/} $(GO) vet ./...; \
+	done
+	@out=$$(GOOS=windows $(GO) build -o /dev/null ./cmd/parrun 2>&1); \
+		if echo "$$out" | grep -q 'parrun_needs_a_POSIX_system__Windows_is_not_supported'; then \
+			echo "== GOOS=windows: refused, as it should be"; \
+		else echo "GOOS=windows: want the one clear build error, got: $$out"; exit 1; fi
 
 # Every fuzz target, one after the other, FUZZTIME each.
 fuzz:

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/parrun/parrun/internal/exec"
 )
 
 // sshdUsable is the script condition [sshd]: whether sshd-start can run
@@ -129,7 +131,7 @@ ForceCommand cd %[3]s && exec sh -c "$SSH_ORIGINAL_COMMAND"
 		[]byte(fmt.Sprintf("#!/bin/sh\nexec %s -F %s/ssh_config \"$@\"\n", sshPath, dir)), 0o755))
 
 	cmd := osexec.Command(sshd, "-D", "-e", "-f", filepath.Join(dir, "sshd_config"))
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = exec.OwnGroup()
 	stderr, err := cmd.StderrPipe()
 	ts.Check(err)
 	if err := cmd.Start(); err != nil {

@@ -1,3 +1,5 @@
+//go:build unix
+
 // Package exec runs one job as one process group and returns its result:
 // spawn, standard input, output capture into bounded buffers that spill to
 // $TMPDIR, the termination sequence, and the exit code, signal and rusage.
@@ -17,8 +19,6 @@ import (
 	"sync"
 	"syscall"
 	"time"
-
-	"golang.org/x/sys/unix"
 )
 
 // Tuning knobs, in one place.
@@ -208,52 +208,18 @@ func (r *Runner) Run(ctx context.Context, s *Spec) *Result {
 		res.Duration = time.Since(res.Start)
 		return res
 	}
-	cmd := &osexec.Cmd{
-		Path: path,
-		Args: s.Argv,
-		Env:  s.Env,
-		Dir:  s.Dir,
-		// Its own process group, so that the termination sequence reaches
-		// every process the job starts. Pdeathsig kills the job's leader
-		// should parrun die without running its own cleanup (SIGKILL);
-		// parrun locks no OS thread, so the thread that forked lives as
-		// long as parrun does (golang/go#27505).
-		SysProcAttr: &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL},
-	}
+	// Its own process group, so that the termination sequence reaches
+	// every process the job starts.
+	cmd := &osexec.Cmd{Path: path, Args: s.Argv, Env: s.Env, Dir: s.Dir, SysProcAttr: OwnGroup()}
 	if s.Stdin != nil {
 		cmd.Stdin = s.Stdin
 	} else if null, err := r.nullFile(); err == nil {
 		cmd.Stdin = null
 	}
-
-	// Output: an *os.File goes to the job as it is; anything else is fed
-	// from a pipe by a goroutine this function owns.
-	// Each copy goroutine says it is done on copyDone; Run collects every
-	// one of them before it returns.
-	copyDone := make(chan struct{}, 2)
-	ncopies := 0
-	var pipes []*os.File // read ends, closed after the copies
-	var copyErrs [2]error
-	for i, w := range []io.Writer{s.Stdout, s.Stderr} {
-		var target *io.Writer = &cmd.Stdout
-		if i == 1 {
-			target = &cmd.Stderr
-		}
-		if w == nil {
-			continue // os/exec hands the job /dev/null
-		}
-		if f, ok := w.(*os.File); ok {
-			*target = f
-			continue
-		}
-		pr, pw, err := outputPipe()
-		if err != nil {
-			closeAll(pipes)
-			res.Err = fmt.Errorf("%w: creating output pipe: %w", ErrNotStarted, err)
-			return res
-		}
-		*target = pw
-		pipes = append(pipes, pr, pw)
+	outs, err := newOutputs(cmd, s.Stdout, s.Stderr)
+	if err != nil {
+		res.Err = fmt.Errorf("%w: creating output pipe: %w", ErrNotStarted, err)
+		return res
 	}
 	res.Start = time.Now()
 	outer := ctx // the run's context: its cause may escalate
@@ -265,48 +231,29 @@ func (r *Runner) Run(ctx context.Context, s *Spec) *Result {
 		defer cancel()
 	}
 	err = cmd.Start()
-	// The write ends belong to the child now.
-	for i := 1; i < len(pipes); i += 2 {
-		pipes[i].Close()
-	}
+	outs.started(err == nil)
 	if err != nil {
-		for i := 0; i < len(pipes); i += 2 {
-			pipes[i].Close()
-		}
 		res.Duration = time.Since(res.Start)
 		startFailed(res, s, err)
 		return res
 	}
-	ri := 0
-	for i, w := range []io.Writer{s.Stdout, s.Stderr} {
-		if w == nil {
-			continue
-		}
-		if _, ok := w.(*os.File); ok {
-			continue
-		}
-		pr := pipes[ri]
-		ri += 2
-		ncopies++
-		go func() {
-			defer func() { copyDone <- struct{}{} }()
-			_, copyErrs[i] = io.Copy(w, pr)
-			if copyErrs[i] != nil {
-				// Keep draining so the job is not blocked on a full pipe;
-				// the error is reported with its result.
-				io.Copy(io.Discard, pr)
-			}
-		}()
+	end, werr := waitLeader(ctx, outer, cmd, s)
+	outs.drain(s.WaitDelay)
+	res.Duration = end.Sub(res.Start)
+	finish(res, cmd.ProcessState, s, werr, outs.errs)
+	if ctx.Err() != nil {
+		res.Killed = true
+		res.TimedOut = errors.Is(context.Cause(ctx), ErrTimedOut)
 	}
+	return res
+}
 
-	// The leader is waited for on a goroutine of its own, so that this one
-	// can run the termination sequence meanwhile, and give up on the output
-	// pipes once the leader has gone.
-	var (
-		werr       error
-		end        time.Time
-		leaderGone = make(chan struct{})
-	)
+// waitLeader waits for the job's leader to exit, running the termination
+// sequence if ctx is done first, and returns when the leader ended and
+// cmd.Wait's error. The leader is waited for on a goroutine of its own, so that
+// this one can run the termination sequence meanwhile.
+func waitLeader(ctx, outer context.Context, cmd *osexec.Cmd, s *Spec) (end time.Time, werr error) {
+	leaderGone := make(chan struct{})
 	go func() {
 		defer close(leaderGone)
 		werr = cmd.Wait()
@@ -318,42 +265,13 @@ func (r *Runner) Run(ctx context.Context, s *Spec) *Result {
 		terminate(ctx, outer, cmd.Process.Pid, s, leaderGone)
 		<-leaderGone
 	}
-	// A process the job left behind (cmd &) may still hold its output
-	// pipes. Give it WaitDelay to finish writing, then stop reading: the
-	// job has ended, and a daemon must not hold a worker forever (STYLE
-	// habit 3, as os/exec's WaitDelay). This is not a failure of the job.
-	var giveUp <-chan time.Time
-	for ncopies > 0 {
-		select {
-		case <-copyDone:
-			ncopies--
-			continue
-		default:
-		}
-		if giveUp == nil {
-			wd := s.WaitDelay
-			if wd <= 0 {
-				wd = DefaultKillAfter
-			}
-			t := time.NewTimer(wd)
-			defer t.Stop()
-			giveUp = t.C
-		}
-		select {
-		case <-copyDone:
-			ncopies--
-		case <-giveUp:
-			for i := 0; i < len(pipes); i += 2 {
-				pipes[i].Close()
-			}
-		}
-	}
-	res.Duration = end.Sub(res.Start)
-	for i := 0; i < len(pipes); i += 2 {
-		pipes[i].Close()
-	}
+	return end, werr
+}
 
-	st := cmd.ProcessState
+// finish fills res from how the leader ended and what went wrong around
+// it: its exit status or signal, its CPU time, and the first error of
+// waiting for it or of copying its output.
+func finish(res *Result, st *os.ProcessState, s *Spec, werr error, copyErrs [2]error) {
 	if ws, ok := st.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
 		res.Signal = ws.Signal()
 		res.ExitCode = 128 + int(res.Signal)
@@ -364,10 +282,6 @@ func (r *Runner) Run(ctx context.Context, s *Spec) *Result {
 		res.User = time.Duration(ru.Utime.Nano())
 		res.System = time.Duration(ru.Stime.Nano())
 	}
-	if ctx.Err() != nil {
-		res.Killed = true
-		res.TimedOut = errors.Is(context.Cause(ctx), ErrTimedOut)
-	}
 	if werr != nil {
 		var ee *osexec.ExitError
 		if !errors.As(werr, &ee) {
@@ -377,68 +291,6 @@ func (r *Runner) Run(ctx context.Context, s *Spec) *Result {
 	for i, e := range copyErrs {
 		if e != nil && !errors.Is(e, os.ErrClosed) && res.Err == nil {
 			res.Err = fmt.Errorf("exec: copying %s: %w", [2]string{"stdout", "stderr"}[i], e)
-		}
-	}
-	return res
-}
-
-// terminate runs the termination sequence against the process group pgid:
-// each step's signal, then up to its wait for the job to end; then SIGKILL
-// to the whole group. The job has ended when exited is closed (its leader
-// reaped, its output pipes at EOF): the rest of the group, if any, are
-// orphans of a cancelled job and are killed at once rather than waited for
-// (checking a group for survivors cannot tell a zombie from a live process,
-// and reaping orphans is up to init, which may be slow). ctx is the job's
-// own context, which says why (a time-out, or the run's cause); outer is
-// the run's, whose cause may escalate to SIGKILL now even while a time-out
-// runs the sequence.
-func terminate(ctx, outer context.Context, pgid int, s *Spec, exited <-chan struct{}) {
-	steps := s.Terminate
-	if len(steps) == 0 {
-		steps = []Step{{Signal: syscall.SIGTERM, Wait: DefaultKillAfter}}
-	}
-	var sg Signaler
-	first := steps[0].Signal
-	if errors.As(context.Cause(ctx), &sg) && sg.Signal() != 0 {
-		first = sg.Signal()
-	}
-	for i, st := range steps {
-		sig := st.Signal
-		if i == 0 {
-			sig = first
-		}
-		if syscall.Kill(-pgid, sig) != nil {
-			return // no process of the group is left
-		}
-		if !waitStep(st.Wait, exited, outer) {
-			break
-		}
-	}
-	syscall.Kill(-pgid, syscall.SIGKILL)
-}
-
-// waitStep waits up to d for the job to end. It returns false when the
-// sequence should skip to SIGKILL: the job ended, or outer's cause
-// escalated. outer may be cancelled only during the wait (a time-out
-// started the sequence), so its cause is looked at again when it is done.
-func waitStep(d time.Duration, exited <-chan struct{}, outer context.Context) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	esc := Escalation(outer)
-	outerDone := outer.Done()
-	if esc != nil {
-		outerDone = nil
-	}
-	for {
-		select {
-		case <-t.C:
-			return true
-		case <-exited:
-			return false
-		case <-esc:
-			return false
-		case <-outerDone:
-			outerDone, esc = nil, Escalation(outer)
 		}
 	}
 }
@@ -461,37 +313,9 @@ func startFailed(res *Result, s *Spec, err error) {
 	fmt.Fprintf(writerOrDiscard(s.Stderr), "parrun: %s\n", msg)
 }
 
-// outputPipe returns a pipe for one output stream of a job. Only the read
-// end, which parrun reads, is non-blocking and registered with Go's poller.
-// The write end, which only the job uses, stays blocking and unregistered:
-// os.Pipe would make both ends non-blocking and register both, and os/exec
-// would then set the write end back to blocking when it hands it over, six
-// system calls per stream that buy nothing (strace -f -c, README).
-func outputPipe() (r, w *os.File, err error) {
-	var p [2]int
-	if err := unix.Pipe2(p[:], unix.O_CLOEXEC); err != nil {
-		return nil, nil, os.NewSyscallError("pipe2", err)
-	}
-	// A new pipe's read end has no flags but O_RDONLY (0).
-	if _, err := unix.FcntlInt(uintptr(p[0]), unix.F_SETFL, unix.O_NONBLOCK); err != nil {
-		unix.Close(p[0])
-		unix.Close(p[1])
-		return nil, nil, os.NewSyscallError("fcntl", err)
-	}
-	// os.NewFile sees O_NONBLOCK on the read end and registers it with
-	// the poller; the blocking write end is left alone.
-	return os.NewFile(uintptr(p[0]), "|0"), os.NewFile(uintptr(p[1]), "|1"), nil
-}
-
 func writerOrDiscard(w io.Writer) io.Writer {
 	if w == nil {
 		return io.Discard
 	}
 	return w
-}
-
-func closeAll(fs []*os.File) {
-	for _, f := range fs {
-		f.Close()
-	}
 }

@@ -8,8 +8,8 @@ import (
 	"os"
 	osexec "os/exec"
 	"path/filepath"
-	"syscall"
 
+	"github.com/parrun/parrun/internal/exec"
 	"github.com/parrun/parrun/internal/job"
 	"github.com/parrun/parrun/internal/msg"
 )
@@ -115,7 +115,7 @@ func run(ctx context.Context, argv []string, stdin io.Reader, stdout io.Writer) 
 	cmd := osexec.CommandContext(ctx, argv[0], argv[1:]...)
 	var stderr bytes.Buffer
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, stdout, &tail{buf: &stderr}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = exec.OwnGroup()
 	if err := cmd.Run(); err != nil {
 		if text := bytes.TrimSpace(stderr.Bytes()); len(text) > 0 {
 			return fmt.Errorf("%w: %s", err, msg.OneLine(string(text)))

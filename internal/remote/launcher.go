@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/parrun/parrun/internal/exec"
 	"github.com/parrun/parrun/internal/job"
 	"github.com/parrun/parrun/internal/msg"
 )
@@ -91,7 +92,7 @@ func (s *SSH) Connect(ctx context.Context) error {
 	cmd.Stderr = &stderr
 	// Its own group, as workers: the terminal's Ctrl-C is parrun's to
 	// handle. It dies with parrun.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = exec.OwnGroup()
 	if err := cmd.Start(); err != nil {
 		os.RemoveAll(dir)
 		return fmt.Errorf("host %s: starting %s: %w", s.Login.Raw, cmd.Path, err)
