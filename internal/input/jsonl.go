@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/parrun/parrun/internal/job"
 )
@@ -76,24 +77,55 @@ func checkKeys(line string) error {
 	return nil
 }
 
+// fillJSONL fills j from one JSONL record, or says what is wrong with it.
 func fillJSONL(j *job.Job, line string, haveTemplate bool, shell string) error {
-	if err := checkKeys(line); err != nil {
+	r, err := decodeJSONL(line)
+	if err != nil {
 		return err
+	}
+	if err := setCommand(j, r, haveTemplate, shell); err != nil {
+		return err
+	}
+	return setFields(j, r)
+}
+
+// decodeJSONL decodes one record strictly: known, distinct keys; one JSON
+// value; the schema's types. A type error is said in the user's words (the
+// key and the types), not encoding/json's (Go's struct and field types).
+func decodeJSONL(line string) (*jsonJob, error) {
+	if err := checkKeys(line); err != nil {
+		return nil, err
 	}
 	dec := json.NewDecoder(strings.NewReader(line))
 	dec.DisallowUnknownFields()
 	dec.UseNumber()
 	var r jsonJob
 	if err := dec.Decode(&r); err != nil {
-		return err
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) && te.Field != "" {
+			key, _, _ := strings.Cut(te.Field, ".")
+			return nil, fmt.Errorf("%q: want %s, got %s", key, jsonTypes[key], te.Value)
+		}
+		return nil, err
 	}
 	if dec.More() {
-		return errors.New("more than one JSON value on the line")
+		return nil, errors.New("more than one JSON value on the line")
 	}
-	if r.Cmd != nil && r.Argv != nil {
-		return errors.New(`both "cmd" and "argv"`)
-	}
+	return &r, nil
+}
+
+// jsonTypes says, for each key, what type its value must have.
+var jsonTypes = map[string]string{
+	"cmd": "a string", "argv": "an array of strings", "args": "an array", "env": "an object of strings",
+	"dir": "a string", "retries": "a whole number", "priority": "a whole number", "stdin": "a string",
+}
+
+// setCommand sets what the job runs: "cmd" through the shell, "argv"
+// directly, or neither (the template fills in "args").
+func setCommand(j *job.Job, r *jsonJob, haveTemplate bool, shell string) error {
 	switch {
+	case r.Cmd != nil && r.Argv != nil:
+		return errors.New(`both "cmd" and "argv"`)
 	case r.Cmd != nil:
 		if strings.TrimSpace(*r.Cmd) == "" || strings.Contains(*r.Cmd, "\x00") {
 			return errors.New(`"cmd" is empty or holds a NUL byte`)
@@ -114,6 +146,11 @@ func fillJSONL(j *job.Job, line string, haveTemplate bool, shell string) error {
 	case !haveTemplate:
 		return errors.New(`no "cmd" or "argv", and no command template to fill with "args"`)
 	}
+	return nil
+}
+
+// setFields sets the job's other fields from the record.
+func setFields(j *job.Job, r *jsonJob) error {
 	for i, a := range r.Args {
 		s, err := scalar(a)
 		if err != nil {
@@ -140,11 +177,7 @@ func fillJSONL(j *job.Job, line string, haveTemplate bool, shell string) error {
 	}
 	j.Dir = r.Dir
 	if len(r.Timeout) > 0 {
-		s, err := scalar(r.Timeout)
-		if err != nil {
-			return fmt.Errorf(`"timeout": %w`, err)
-		}
-		d, err := job.ParseDuration(s)
+		d, err := timeoutOf(r.Timeout)
 		if err != nil {
 			return fmt.Errorf(`"timeout": %w`, err)
 		}
@@ -163,6 +196,15 @@ func fillJSONL(j *job.Job, line string, haveTemplate bool, shell string) error {
 		j.Stdin, j.HasStdin = *r.Stdin, true
 	}
 	return nil
+}
+
+// timeoutOf parses "timeout": a duration string or a number of seconds.
+func timeoutOf(raw json.RawMessage) (time.Duration, error) {
+	s, err := scalar(raw)
+	if err != nil {
+		return 0, err
+	}
+	return job.ParseDuration(s)
 }
 
 // scalar returns a JSON string's value or a number's text.

@@ -439,3 +439,24 @@ func FuzzJSONL(f *testing.F) {
 		}
 	})
 }
+
+// TestJSONLTypeErrors: a value of the wrong type is named by its key and
+// the types in JSON's words, never Go's (issue 16).
+func TestJSONLTypeErrors(t *testing.T) {
+	for line, want := range map[string]string{
+		`{"argv":"echo hi"}`:               `"argv": want an array of strings, got string`,
+		`{"cmd":["a"]}`:                    `"cmd": want a string, got array`,
+		`{"cmd":"true","retries":"x"}`:     `"retries": want a whole number, got string`,
+		`{"cmd":"true","env":{"A":1}}`:     `"env": want an object of strings, got number`,
+		`{"cmd":"true","priority":1.5}`:    `"priority": want a whole number, got number 1.5`,
+		`{"cmd":"true","dir":false}`:       `"dir": want a string, got bool`,
+		`{"cmd":"true","args":{"a":"b"}}`:  `"args": want an array, got object`,
+		`{"cmd":"true","stdin":["x","y"]}`: `"stdin": want a string, got array`,
+	} {
+		j := &job.Job{Line: 1}
+		parseJSONL(j, line, false, "/bin/sh")
+		if j.Err == nil || !strings.HasSuffix(j.Err.Error(), want) || strings.Contains(j.Err.Error(), "Go ") {
+			t.Errorf("%s: err %v; want one ending %q", line, j.Err, want)
+		}
+	}
+}
