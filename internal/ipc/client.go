@@ -51,14 +51,15 @@ type JobSpec struct {
 	Terminate []exec.Step
 }
 
-// A Worker is the coordinator's end of one worker process: it starts the
-// worker, sends it jobs one at a time and turns their chunks and results
-// back into output and exec.Results.
+// A Client is the coordinator's end of one worker process (the child
+// parrun that runs jobs for it): it starts the worker, sends it jobs one at
+// a time and turns their chunks and results back into output and
+// exec.Results.
 //
-// A Worker is not safe for concurrent use: one goroutine (a scheduler slot)
+// A Client is not safe for concurrent use: one goroutine (a scheduler slot)
 // owns it, calls Run for one job after another, and calls Close once at the
 // end, whether the worker is alive or not. Close reaps the process on every
-// path; a Worker that is never closed leaks a process and two pipes.
+// path; a Client that is never closed leaks a process and two pipes.
 //
 // The worker process runs in a process group of its own. Ctrl-C at the
 // terminal therefore reaches parrun alone, and parrun decides (SPEC §6): it
@@ -71,8 +72,7 @@ type JobSpec struct {
 // gap: a worker that is itself SIGKILLed cannot stop its job, and the
 // coordinator does not know the job's process group. A job that writes
 // then dies of SIGPIPE; a silent one runs on.
-type Worker struct {
-	id   int
+type Client struct {
 	name string // "worker 3", in errors
 	argv []string
 	cmd  *osexec.Cmd
@@ -110,7 +110,7 @@ type Worker struct {
 // says nothing before HandshakeTimeout or ctx's deadline; the process is
 // then killed and reaped. ctx bounds the start only: cancelling it later
 // does not stop the worker — Close does.
-func Start(ctx context.Context, id int, argv []string, env []string) (*Worker, error) {
+func Start(ctx context.Context, id int, argv []string, env []string) (*Client, error) {
 	name := "worker " + strconv.Itoa(id)
 	if len(argv) == 0 {
 		return nil, fmt.Errorf("%sempty worker command", prefix(name))
@@ -145,8 +145,7 @@ func Start(ctx context.Context, id int, argv []string, env []string) (*Worker, e
 		outR.Close()
 		return nil, fmt.Errorf("%sstarting %s: %w", prefix(name), argv[0], err)
 	}
-	w := &Worker{
-		id:        id,
+	w := &Client{
 		name:      name,
 		argv:      argv,
 		cmd:       cmd,
@@ -170,7 +169,7 @@ func Start(ctx context.Context, id int, argv []string, env []string) (*Worker, e
 // handshake sends this side's Hello and checks the worker's, within the
 // deadline. The worker sends its Hello without waiting for ours, so a
 // mismatch is seen here whichever side is newer.
-func (w *Worker) handshake(ctx context.Context) error {
+func (w *Client) handshake(ctx context.Context) error {
 	// A worker that is gone already shows in the read below.
 	w.s.send(hello{Version: ProtocolVersion, PID: os.Getpid(), Parrun: Version()})
 
@@ -242,13 +241,10 @@ func (w *Worker) handshake(ctx context.Context) error {
 	}
 }
 
-// ID returns the id the Worker was started with.
-func (w *Worker) ID() int { return w.id }
-
 // Alive reports whether the worker can run another job: false once it has
-// died, broken the protocol or been closed. The owner replaces a Worker
+// died, broken the protocol or been closed. The owner replaces a Client
 // that is not alive (after closing it).
-func (w *Worker) Alive() bool { return !w.dead.Load() }
+func (w *Client) Alive() bool { return !w.dead.Load() }
 
 // Run runs one job on the worker and returns its result, as exec.Runner.Run
 // would in this process. The job's output is written to stdout and stderr
@@ -267,7 +263,7 @@ func (w *Worker) Alive() bool { return !w.dead.Load() }
 // wrapping ErrWorkerExited ("worker exited: signal KILL"); if it breaks the
 // protocol, an Err naming the worker and what it sent. Either way the
 // Worker is dead from then on (Alive reports false).
-func (w *Worker) Run(ctx context.Context, spec *JobSpec, stdout, stderr io.Writer) *exec.Result {
+func (w *Client) Run(ctx context.Context, spec *JobSpec, stdout, stderr io.Writer) *exec.Result {
 	res := &exec.Result{ExitCode: -1, Start: time.Now()}
 	if w.dead.Load() {
 		res.Err = fmt.Errorf("%snot running: %w", prefix(w.name), ErrWorkerExited)
@@ -279,25 +275,8 @@ func (w *Worker) Run(ctx context.Context, spec *JobSpec, stdout, stderr io.Write
 	}
 	w.seq++
 	seq := w.seq
-	m := jobMsg{
-		Seq:       seq,
-		Argv:      spec.Argv,
-		Env:       spec.Env,
-		HasEnv:    spec.Env != nil,
-		MergeEnv:  spec.MergeEnv,
-		HasStdin:  spec.HasStdin,
-		NoStdout:  stdout == nil,
-		NoStderr:  stderr == nil,
-		Dir:       spec.Dir,
-		Timeout:   spec.Timeout,
-		Terminate: spec.Terminate,
-	}
-	if spec.HasStdin {
-		m.StdinLen = uint64(len(spec.Stdin))
-	}
-	w.job = m.appendPayload(w.job[:0])
-	if len(w.job) > MaxFrame {
-		res.Err = fmt.Errorf("ipc: job too large for process mode: its command and environment take %d bytes, over the %d-byte frame limit", len(w.job), MaxFrame)
+	if err := w.encodeJob(seq, spec, stdout == nil, stderr == nil); err != nil {
+		res.Err = err
 		return res
 	}
 
@@ -313,11 +292,7 @@ func (w *Worker) Run(ctx context.Context, spec *JobSpec, stdout, stderr io.Write
 		wg.Wait()
 	}()
 	if ctx.Done() != nil {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			w.watch(ctx, seq, spec, sent, runDone)
-		}()
+		wg.Go(func() { w.watch(ctx, seq, spec, sent, runDone) })
 	}
 	err := w.s.sendJob(w.job, seq, stdinOf(spec))
 	close(sent)
@@ -327,7 +302,37 @@ func (w *Worker) Run(ctx context.Context, spec *JobSpec, stdout, stderr io.Write
 		w.kill()
 		return w.died(res, io.EOF)
 	}
+	return w.receive(res, seq, [2]io.Writer{stdout, stderr})
+}
 
+// encodeJob encodes the Job frame of spec into w.job.
+func (w *Client) encodeJob(seq uint64, spec *JobSpec, noStdout, noStderr bool) error {
+	m := jobMsg{
+		Seq:       seq,
+		Argv:      spec.Argv,
+		Env:       spec.Env,
+		HasEnv:    spec.Env != nil,
+		MergeEnv:  spec.MergeEnv,
+		HasStdin:  spec.HasStdin,
+		NoStdout:  noStdout,
+		NoStderr:  noStderr,
+		Dir:       spec.Dir,
+		Timeout:   spec.Timeout,
+		Terminate: spec.Terminate,
+	}
+	if spec.HasStdin {
+		m.StdinLen = uint64(len(spec.Stdin))
+	}
+	w.job = m.appendPayload(w.job[:0])
+	if len(w.job) > MaxFrame {
+		return fmt.Errorf("ipc: job too large for process mode: its command and environment take %d bytes, over the %d-byte frame limit", len(w.job), MaxFrame)
+	}
+	return nil
+}
+
+// receive reads the frames of job seq until its Done, writing its output
+// chunks to out (stdout, stderr; nil discards).
+func (w *Client) receive(res *exec.Result, seq uint64, out [2]io.Writer) *exec.Result {
 	var werr error // the first error writing the job's output
 	for {
 		msg, err := readMessage(w.r)
@@ -339,13 +344,10 @@ func (w *Worker) Run(ctx context.Context, spec *JobSpec, stdout, stderr io.Write
 			if msg.Seq != seq || msg.Stream == streamStdin {
 				return w.broken(res, w.malformed("Chunk of job %d, stream %d, during job %d", msg.Seq, msg.Stream, seq))
 			}
-			dst, name := stdout, "stdout"
-			if msg.Stream == streamStderr {
-				dst, name = stderr, "stderr"
-			}
+			dst := out[msg.Stream-streamStdout]
 			if dst != nil && werr == nil {
 				if _, err := dst.Write(msg.Data); err != nil {
-					werr = fmt.Errorf("ipc: copying %s: %w", name, err)
+					werr = fmt.Errorf("ipc: copying %s: %w", [2]string{"stdout", "stderr"}[msg.Stream-streamStdout], err)
 				}
 			}
 		case doneMsg:
@@ -367,7 +369,7 @@ func (w *Worker) Run(ctx context.Context, spec *JobSpec, stdout, stderr io.Write
 
 // malformed returns an error about a frame that is well formed but has no
 // business where it came: "ipc: worker 3: malformed frame: …".
-func (w *Worker) malformed(format string, args ...any) error {
+func (w *Client) malformed(format string, args ...any) error {
 	return fmt.Errorf("%s%w: %s", prefix(w.name), ErrMalformed, fmt.Sprintf(format, args...))
 }
 
@@ -384,7 +386,7 @@ func stdinOf(spec *JobSpec) string {
 // Done is overdue, so that Run cannot hang on a wedged worker (even one
 // that stopped reading its stdin, where a send would block). sent is
 // closed once the Job is on the wire.
-func (w *Worker) watch(ctx context.Context, seq uint64, spec *JobSpec, sent, runDone <-chan struct{}) {
+func (w *Client) watch(ctx context.Context, seq uint64, spec *JobSpec, sent, runDone <-chan struct{}) {
 	select {
 	case <-runDone:
 		return
@@ -425,7 +427,7 @@ func sequenceLength(steps []exec.Step) time.Duration {
 
 // died ends a job whose worker stream ended or failed with err: the worker
 // is reaped (killed first if it sent garbage) and res reports why.
-func (w *Worker) died(res *exec.Result, err error) *exec.Result {
+func (w *Client) died(res *exec.Result, err error) *exec.Result {
 	w.dead.Store(true)
 	if err != io.EOF && !errors.Is(err, io.ErrUnexpectedEOF) {
 		// Garbage or a read error: the stream is out of step for good.
@@ -439,7 +441,7 @@ func (w *Worker) died(res *exec.Result, err error) *exec.Result {
 
 // broken ends a job whose worker broke the protocol: the worker is killed
 // and reaped, and res carries err.
-func (w *Worker) broken(res *exec.Result, err error) *exec.Result {
+func (w *Client) broken(res *exec.Result, err error) *exec.Result {
 	w.dead.Store(true)
 	w.kill()
 	w.reap(exitGrace)
@@ -454,12 +456,12 @@ func (w *Worker) broken(res *exec.Result, err error) *exec.Result {
 // cleanly; a worker that died during a job was reported there, and Close
 // returns nil. Close must be called exactly once per Worker, alive or
 // dead, and not during Run; later calls return the first call's result.
-func (w *Worker) Close() error {
+func (w *Client) Close() error {
 	w.closeOnce.Do(func() { w.closeErr = w.close() })
 	return w.closeErr
 }
 
-func (w *Worker) close() error {
+func (w *Client) close() error {
 	wasAlive := !w.dead.Swap(true)
 	// One deadline for the whole: it also unblocks a send to a worker that
 	// stopped reading.
@@ -489,7 +491,7 @@ func (w *Worker) close() error {
 
 // kill SIGKILLs the worker's process group, unless it has been reaped (its
 // id may belong to another process by then).
-func (w *Worker) kill() {
+func (w *Client) kill() {
 	w.pmu.Lock()
 	defer w.pmu.Unlock()
 	if w.reaped {
@@ -502,7 +504,7 @@ func (w *Worker) kill() {
 // reap waits for the worker process to exit, killing its group if it has
 // not within grace (0: the caller has its own deadman armed), and returns
 // its state. Only the first call waits.
-func (w *Worker) reap(grace time.Duration) *os.ProcessState {
+func (w *Client) reap(grace time.Duration) *os.ProcessState {
 	w.waitOnce.Do(func() {
 		var dm deadman
 		if grace > 0 {

@@ -198,7 +198,7 @@ func testDeadline(t testing.TB) time.Time {
 
 // startWorker starts a real worker (this test binary) and closes it when
 // the test ends.
-func startWorker(t testing.TB, id int) *Worker {
+func startWorker(t testing.TB, id int) *Client {
 	t.Helper()
 	ctx, cancel := context.WithDeadline(context.Background(), testDeadline(t))
 	defer cancel()
@@ -236,7 +236,7 @@ type resultView struct {
 // when the job's first stdout line arrives (a helper prints its pid when
 // ready); its pid method returns it. The cleanup cancels the run and waits
 // for it.
-func startRun(t *testing.T, ctx context.Context, w *Worker, spec *JobSpec) (*running, *readyWriter) {
+func startRun(t *testing.T, ctx context.Context, w *Client, spec *JobSpec) (*running, *readyWriter) {
 	t.Helper()
 	ctx, cancel := context.WithCancelCause(ctx)
 	p := &running{t: t, done: make(chan runResult, 1)}

@@ -436,13 +436,55 @@ func (s *server) run(m jobMsg) (stop bool, err error) {
 	// its cause picks the first signal (exec.Signaler).
 	jctx, cancel := context.WithCancelCause(s.ctx)
 	defer cancel(nil)
-	kill := make(chan struct{}) // closed by a Kill: exec skips to SIGKILL
-	spec := &exec.Spec{
-		Argv:      m.Argv,
-		Dir:       m.Dir,
-		Timeout:   m.Timeout,
-		Terminate: m.Terminate,
+	rj := &runningJob{seq: m.Seq, cancel: cancel, kill: make(chan struct{})}
+	done := make(chan *exec.Result, 1)
+	var wg sync.WaitGroup
+	spec := s.spec(m)
+	wg.Go(func() { done <- s.runner.Run(jctx, spec) })
+
+	// Each event is handled once: its channel is set to nil after it.
+	msgs, broken, ctxDone := s.msgs, s.out.broken, s.ctx.Done()
+	for {
+		select {
+		case res := <-done:
+			// The job has been reaped. Its Done goes out even when Serve
+			// is about to stop: a live coordinator wants to know.
+			wg.Wait()
+			if serr := s.out.send(doneOf(m.Seq, res)); serr != nil && rj.err == nil && !rj.gone {
+				rj.err = serr
+			}
+			return rj.stop, rj.err
+		case it := <-msgs:
+			if s.handle(rj, it) {
+				msgs = nil
+			}
+		case <-broken:
+			// The frames cannot go out: the coordinator is gone.
+			cancel(errCoordinator)
+			rj.stop, rj.gone, broken = true, true, nil
+			rj.err = s.out.error()
+		case <-ctxDone:
+			// jctx is done too: exec runs the termination sequence.
+			rj.stop, ctxDone = true, nil
+			rj.err = context.Cause(s.ctx)
+		}
 	}
+}
+
+// runningJob is what run knows of the job it runs while messages arrive.
+type runningJob struct {
+	seq    uint64
+	cancel context.CancelCauseFunc
+	kill   chan struct{} // closed by a Kill: exec skips to SIGKILL
+	killed bool
+	stop   bool  // Serve returns after this job
+	gone   bool  // the coordinator is gone: its Done cannot be sent
+	err    error // what Serve returns
+}
+
+// spec is the exec.Spec of a Job message.
+func (s *server) spec(m jobMsg) *exec.Spec {
+	spec := &exec.Spec{Argv: m.Argv, Dir: m.Dir, Timeout: m.Timeout, Terminate: m.Terminate}
 	switch {
 	case m.MergeEnv:
 		spec.Env = append(os.Environ(), m.Env...)
@@ -461,82 +503,52 @@ func (s *server) run(m jobMsg) (stop bool, err error) {
 	if !m.NoStderr {
 		spec.Stderr = &chunkWriter{s: s.out, seq: m.Seq, stream: streamStderr}
 	}
+	return spec
+}
 
-	done := make(chan *exec.Result, 1)
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		done <- s.runner.Run(jctx, spec)
-	}()
-
-	// Each event is handled once: its channel is set to nil after it.
-	msgs, broken, ctxDone := s.msgs, s.out.broken, s.ctx.Done()
-	killed := false
-	gone := false // the coordinator is gone: its Done cannot be sent
-	for {
-		select {
-		case res := <-done:
-			// The job has been reaped. Its Done goes out even when Serve
-			// is about to stop: a live coordinator wants to know.
-			wg.Wait()
-			if serr := s.out.send(doneOf(m.Seq, res)); serr != nil && err == nil && !gone {
-				err = serr
-			}
-			return stop, err
-
-		case it := <-msgs:
-			switch mm := it.m.(type) {
-			case cancelMsg:
-				// Another seq is a job already done: ignored.
-				if mm.Seq == m.Seq {
-					cancel(cancelled{sig: mm.Signal, kill: kill})
-				}
-			case killMsg:
-				if mm.Seq == m.Seq && !killed {
-					// After a Cancel this escalates its cause; on its own
-					// it is the cause, already escalated.
-					killed = true
-					cancel(cancelled{kill: kill})
-					close(kill)
-				}
-			case shutdownMsg:
-				// Close sends Shutdown only when idle; from a confused
-				// coordinator it still means "stop", and a job must not
-				// outlive the worker.
-				cancel(errShutdownInJob)
-				stop, msgs = true, nil
-			default:
-				// The end of input, a broken frame, or a frame that has no
-				// business here: either way the coordinator can no longer
-				// steer this job.
-				stop, msgs = true, nil
-				switch {
-				case it.err == io.EOF:
-					cancel(errCoordinator)
-					gone = true
-				case it.err != nil:
-					cancel(it.err)
-					err = s.protocolError(it.err)
-				default:
-					err = fmt.Errorf("%w: %s frame from the coordinator while job %d runs", ErrMalformed, it.m.kind(), m.Seq)
-					cancel(err)
-					s.protocolError(err)
-				}
-			}
-
-		case <-broken:
-			// The frames cannot go out: the coordinator is gone.
-			cancel(errCoordinator)
-			stop, broken, gone = true, nil, true
-			err = s.out.error()
-
-		case <-ctxDone:
-			// jctx is done too: exec runs the termination sequence.
-			stop, ctxDone = true, nil
-			err = context.Cause(s.ctx)
+// handle handles one message from the coordinator while a job runs. It
+// reports whether no more messages will come (the input ended or broke,
+// or the coordinator sent Shutdown).
+func (s *server) handle(rj *runningJob, it inMsg) (last bool) {
+	switch mm := it.m.(type) {
+	case cancelMsg:
+		// Another seq is a job already done: ignored.
+		if mm.Seq == rj.seq {
+			rj.cancel(cancelled{sig: mm.Signal, kill: rj.kill})
 		}
+		return false
+	case killMsg:
+		if mm.Seq == rj.seq && !rj.killed {
+			// After a Cancel this escalates its cause; on its own it is
+			// the cause, already escalated.
+			rj.killed = true
+			rj.cancel(cancelled{kill: rj.kill})
+			close(rj.kill)
+		}
+		return false
+	case shutdownMsg:
+		// Close sends Shutdown only when idle; from a confused coordinator
+		// it still means "stop", and a job must not outlive the worker.
+		rj.cancel(errShutdownInJob)
+		rj.stop = true
+		return true
 	}
+	// The end of input, a broken frame, or a frame that has no business
+	// here: either way the coordinator can no longer steer this job.
+	rj.stop = true
+	switch {
+	case it.err == io.EOF:
+		rj.cancel(errCoordinator)
+		rj.gone = true
+	case it.err != nil:
+		rj.cancel(it.err)
+		rj.err = s.protocolError(it.err)
+	default:
+		rj.err = fmt.Errorf("%w: %s frame from the coordinator while job %d runs", ErrMalformed, it.m.kind(), rj.seq)
+		rj.cancel(rj.err)
+		s.protocolError(rj.err)
+	}
+	return true
 }
 
 // A chunkWriter is one output stream of a running job: exec's copy

@@ -72,7 +72,7 @@ type Host struct {
 }
 
 type slotWorker struct {
-	w    *ipc.Worker
+	w    *ipc.Client
 	jobs int
 }
 
