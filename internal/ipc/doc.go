@@ -50,7 +50,7 @@
 // Fields are listed in wire order.
 //
 //	1 Hello     both ways, the first frame each way
-//	            uvarint version   ProtocolVersion (1); frozen as the first field
+//	            uvarint version   ProtocolVersion (2); frozen as the first field
 //	            uvarint pid       the sender's process id
 //	            string  parrun    the sender's build, for messages
 //	            (later versions may append fields: trailing bytes are ignored)
@@ -58,7 +58,11 @@
 //	2 Job       coordinator → worker
 //	            uvarint seq       the job's number on this worker, from 1
 //	            byte    flags     1 env set (else inherit the worker's)
-//	                              2 env is added to the worker's environment
+//	                              2 env is added to the worker's environment:
+//	                                the worker's own variables first, then
+//	                                env's, and where a name is in both the
+//	                                job's value wins (a remote host's PATH
+//	                                and HOME stay, PARRUN_SEQ is the job's)
 //	                              4 has stdin (else /dev/null)
 //	                              8 stdout to /dev/null (no stdout chunks)
 //	                              16 stderr to /dev/null
@@ -125,12 +129,36 @@
 // coordinator's death: it runs the termination sequence of its job, waits
 // for it to be reaped, and exits — nothing is orphaned when parrun dies.
 //
+// # Versions
+//
+// Version 1 was the first protocol; version 2 added the Done flag 2
+// ("stopped by the termination sequence"), which a version-1 coordinator
+// would reject as an unknown flag.
+//
+// # Starting a worker
+//
+// The coordinator starts a worker as a command whose stdin and stdout are
+// the two frame streams and whose stderr is the coordinator's. A parrun
+// binary is a worker only when its environment has
+//
+//	PARRUN_WORKER_COOKIE=7c1e0b9a4f3d52e8-parrun-worker
+//
+// (CookieKey, CookieValue); without it, "parrun worker" is a command like
+// any other. Locally the cookie goes into the worker's environment. Through
+// a launcher that does not pass the environment on (ssh, srun, kubectl
+// exec), it is put on the command line with env(1), after the launcher's
+// own words (WorkerCommand):
+//
+//	ssh -T … HOST env PARRUN_WORKER_COOKIE=7c1e0b9a4f3d52e8-parrun-worker parrun
+//
+// The worker removes the variable from its own environment, so its jobs
+// never see it.
+//
 // # Writing a worker
 //
 // A compatible worker reads frames on stdin and writes them on stdout,
 // nothing else; it must ignore SIGINT (the coordinator forwards interrupts
 // as Cancel); it runs each job in a process group of its own; it sends each
 // job's output in Chunk frames while the job runs, then exactly one Done.
-// The coordinator starts it with PARRUN_WORKER_COOKIE set (see CookieKey);
-// the reference worker is Serve, entered through WorkerMain.
+// The reference worker is Serve, entered through WorkerMain.
 package ipc
