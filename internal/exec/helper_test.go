@@ -22,7 +22,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parrun/parrun/internal/helperproc"
+	"github.com/parrun/parrun/internal/testutil/helperproc"
 )
 
 // helperEnv, when set in a process's environment, makes the test binary run

@@ -19,7 +19,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parrun/parrun/internal/helperproc"
+	"github.com/parrun/parrun/internal/testutil/helperproc"
 )
 
 // helperEnv, when set, makes the test binary run the helper command named
