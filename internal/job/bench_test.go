@@ -15,8 +15,8 @@ func BenchmarkExpandShell(b *testing.B) {
 
 func BenchmarkExpandDirect(b *testing.B) {
 	t := Parse([]string{"gzip", "-9", "{}"}, "/bin/sh", false)
-	if t.Mode() != ModeDirect {
-		b.Fatalf("mode %v; want direct", t.Mode())
+	if t.Form() != FormDirect {
+		b.Fatalf("mode %v; want direct", t.Form())
 	}
 	v := &Values{Seq: 42, Slot: 1, Whole: []string{"dir/file.txt"}, Args: []string{"dir/file.txt"}}
 	b.ReportAllocs()

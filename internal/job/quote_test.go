@@ -72,7 +72,7 @@ func TestQuoteArgs(t *testing.T) {
 
 // unquote reads s as a POSIX shell reads a command line made only of
 // unquoted safe text, blanks, single-quoted strings and backslash escapes
-// (everything Quote and a ModeDirect ExpandLine produce), and returns the
+// (everything Quote and a FormDirect ExpandLine produce), and returns the
 // words. ok is false when s holds anything else, such as an unterminated
 // quote or an unquoted shell metacharacter.
 func unquote(s string) (words []string, ok bool) {

@@ -14,36 +14,38 @@ import (
 type Template struct {
 	words    [][]segment // one entry per word (no-shell and direct paths)
 	line     []segment   // the words joined by spaces (shell path)
-	mode     Mode
+	form     Form
 	shell    string
 	appended bool // " {}" was appended: the template had no replacement string
 }
 
-// Mode says how a command reaches the kernel.
-type Mode int
+// Form says how a command reaches the kernel: through a shell, or exec'd
+// directly. (The run's --mode is sched.Mode; output grouping is
+// report.Grouping.)
+type Form int
 
 const (
-	// ModeShell runs the command line through the shell with -c; every
+	// FormShell runs the command line through the shell with -c; every
 	// substituted value is shell-quoted.
-	ModeShell Mode = iota
-	// ModeDirect execs the template's words as argv. Parse chooses it only
+	FormShell Form = iota
+	// FormDirect execs the template's words as argv. Parse chooses it only
 	// for templates with no shell syntax at all, where it is observably the
-	// same as ModeShell, and saves one shell per job.
-	ModeDirect
-	// ModeNoShell execs the words as argv because the user asked (--no-shell).
-	ModeNoShell
+	// same as FormShell, and saves one shell per job.
+	FormDirect
+	// FormNoShell execs the words as argv because the user asked (--no-shell).
+	FormNoShell
 )
 
-func (m Mode) String() string {
+func (m Form) String() string {
 	switch m {
-	case ModeShell:
+	case FormShell:
 		return "shell"
-	case ModeDirect:
+	case FormDirect:
 		return "direct"
-	case ModeNoShell:
+	case FormNoShell:
 		return "no-shell"
 	}
-	return "Mode(" + strconv.Itoa(int(m)) + ")"
+	return "Form(" + strconv.Itoa(int(m)) + ")"
 }
 
 // kind is what a replacement string stands for.
@@ -104,7 +106,7 @@ func Parse(words []string, shell string, noShell bool) *Template {
 		t.line = append(t.line, segment{kind: kLiteral, text: " "}, segment{kind: kAll})
 	}
 	if noShell {
-		t.mode = ModeNoShell
+		t.form = FormNoShell
 		return t
 	}
 	// The shell sees one line; exec'ing directly must see the same words,
@@ -120,17 +122,17 @@ func Parse(words []string, shell string, noShell bool) *Template {
 		direct[i] = parseSegments(f)
 	}
 	if directSafe(direct) {
-		t.mode = ModeDirect
+		t.form = FormDirect
 		t.words = direct
 	} else {
-		t.mode = ModeShell
+		t.form = FormShell
 	}
 	return t
 }
 
-// Mode reports how the template's commands are run; it is decided once, in
+// Form reports how the template's commands are run; it is decided once, in
 // Parse, never per job.
-func (t *Template) Mode() Mode { return t.mode }
+func (t *Template) Form() Form { return t.form }
 
 // parseSegments splits s into literal text and replacement strings.
 func parseSegments(s string) []segment {
@@ -212,8 +214,8 @@ type Values struct {
 
 // Expand returns the command for one job.
 func (t *Template) Expand(v *Values) Command {
-	switch t.mode {
-	case ModeShell:
+	switch t.form {
+	case FormShell:
 		return Command{Argv: []string{t.shell, "-c", t.ExpandLine(v)}, shell: true}
 	default:
 		var argv []string

@@ -160,105 +160,105 @@ func TestAppend(t *testing.T) {
 	}
 }
 
-func TestMode(t *testing.T) {
+func TestForm(t *testing.T) {
 	tests := []struct {
 		words []string
-		want  Mode
+		want  Form
 	}{
-		{[]string{"wc", "-l", "{}"}, ModeDirect},
-		{[]string{"wc", "-l"}, ModeDirect},
-		{[]string{"sleep 1"}, ModeDirect},
-		{[]string{"  sleep\t1  "}, ModeDirect},
-		{[]string{"/bin/echo", "{}"}, ModeDirect},
-		{[]string{"./run.sh", "{1}", "{2}"}, ModeDirect},
-		{[]string{"true"}, ModeDirect},
-		{[]string{"false"}, ModeDirect},
-		{[]string{"env", "FOO=bar", "cmd", "{}"}, ModeDirect},
-		{[]string{"dd", "if={}", "of={.}.out"}, ModeDirect},
-		{[]string{"cmd", "a{}b", "--x={#}", "{%}", "{id}"}, ModeDirect},
-		{[]string{"cmd", "-a,b:c@d+e%f"}, ModeDirect},
+		{[]string{"wc", "-l", "{}"}, FormDirect},
+		{[]string{"wc", "-l"}, FormDirect},
+		{[]string{"sleep 1"}, FormDirect},
+		{[]string{"  sleep\t1  "}, FormDirect},
+		{[]string{"/bin/echo", "{}"}, FormDirect},
+		{[]string{"./run.sh", "{1}", "{2}"}, FormDirect},
+		{[]string{"true"}, FormDirect},
+		{[]string{"false"}, FormDirect},
+		{[]string{"env", "FOO=bar", "cmd", "{}"}, FormDirect},
+		{[]string{"dd", "if={}", "of={.}.out"}, FormDirect},
+		{[]string{"cmd", "a{}b", "--x={#}", "{%}", "{id}"}, FormDirect},
+		{[]string{"cmd", "-a,b:c@d+e%f"}, FormDirect},
 		// Shell builtins and keywords run in the shell.
-		{[]string{"echo", "{}"}, ModeShell},
-		{[]string{"echo {}"}, ModeShell},
-		{[]string{"cd", "{}"}, ModeShell},
-		{[]string{"printf", "%s", "{}"}, ModeShell},
-		{[]string{"test", "-f", "{}"}, ModeShell},
-		{[]string{"[", "-f", "{}", "]"}, ModeShell},
-		{[]string{"exec", "cmd"}, ModeShell},
-		{[]string{"time", "cmd"}, ModeShell},
-		{[]string{"kill", "{}"}, ModeShell},
-		{[]string{"pwd"}, ModeShell},
-		{[]string{"read", "x"}, ModeShell},
-		{[]string{"exit", "{}"}, ModeShell},
-		{[]string{"export", "A={}"}, ModeShell},
-		{[]string{".", "{}"}, ModeShell},
-		{[]string{":"}, ModeShell},
-		{[]string{"!", "cmd"}, ModeShell},
-		{[]string{"if", "cmd;", "then", "x;", "fi"}, ModeShell},
+		{[]string{"echo", "{}"}, FormShell},
+		{[]string{"echo {}"}, FormShell},
+		{[]string{"cd", "{}"}, FormShell},
+		{[]string{"printf", "%s", "{}"}, FormShell},
+		{[]string{"test", "-f", "{}"}, FormShell},
+		{[]string{"[", "-f", "{}", "]"}, FormShell},
+		{[]string{"exec", "cmd"}, FormShell},
+		{[]string{"time", "cmd"}, FormShell},
+		{[]string{"kill", "{}"}, FormShell},
+		{[]string{"pwd"}, FormShell},
+		{[]string{"read", "x"}, FormShell},
+		{[]string{"exit", "{}"}, FormShell},
+		{[]string{"export", "A={}"}, FormShell},
+		{[]string{".", "{}"}, FormShell},
+		{[]string{":"}, FormShell},
+		{[]string{"!", "cmd"}, FormShell},
+		{[]string{"if", "cmd;", "then", "x;", "fi"}, FormShell},
 		// Shell syntax anywhere.
-		{[]string{"cmd", "{}", ">", "out"}, ModeShell},
-		{[]string{"cmd", "<", "{}"}, ModeShell},
-		{[]string{"cmd", "{}", "|", "wc"}, ModeShell},
-		{[]string{"cmd", "{};", "other"}, ModeShell},
-		{[]string{"cmd", "{}", "&&", "other"}, ModeShell},
-		{[]string{"cmd", "{}", "&"}, ModeShell},
-		{[]string{"cmd", "$HOME"}, ModeShell},
-		{[]string{"cmd", "$(id)"}, ModeShell},
-		{[]string{"cmd", "`id`"}, ModeShell},
-		{[]string{"cmd", "'q'"}, ModeShell},
-		{[]string{"cmd", `"q"`}, ModeShell},
-		{[]string{"cmd", `a\b`}, ModeShell},
-		{[]string{"cmd", "*.go"}, ModeShell},
-		{[]string{"cmd", "a?"}, ModeShell},
-		{[]string{"cmd", "[ab]"}, ModeShell},
-		{[]string{"cmd", "~/x"}, ModeShell},
-		{[]string{"cmd", "#", "comment"}, ModeShell},
-		{[]string{"cmd", "{a,b}"}, ModeShell},
-		{[]string{"cmd", "(x)"}, ModeShell},
-		{[]string{"cmd", "!"}, ModeShell},
-		{[]string{"cmd\nother"}, ModeShell},
-		{[]string{"cmd", "a\rb"}, ModeShell},
-		{[]string{"cmd", "é"}, ModeShell},
+		{[]string{"cmd", "{}", ">", "out"}, FormShell},
+		{[]string{"cmd", "<", "{}"}, FormShell},
+		{[]string{"cmd", "{}", "|", "wc"}, FormShell},
+		{[]string{"cmd", "{};", "other"}, FormShell},
+		{[]string{"cmd", "{}", "&&", "other"}, FormShell},
+		{[]string{"cmd", "{}", "&"}, FormShell},
+		{[]string{"cmd", "$HOME"}, FormShell},
+		{[]string{"cmd", "$(id)"}, FormShell},
+		{[]string{"cmd", "`id`"}, FormShell},
+		{[]string{"cmd", "'q'"}, FormShell},
+		{[]string{"cmd", `"q"`}, FormShell},
+		{[]string{"cmd", `a\b`}, FormShell},
+		{[]string{"cmd", "*.go"}, FormShell},
+		{[]string{"cmd", "a?"}, FormShell},
+		{[]string{"cmd", "[ab]"}, FormShell},
+		{[]string{"cmd", "~/x"}, FormShell},
+		{[]string{"cmd", "#", "comment"}, FormShell},
+		{[]string{"cmd", "{a,b}"}, FormShell},
+		{[]string{"cmd", "(x)"}, FormShell},
+		{[]string{"cmd", "!"}, FormShell},
+		{[]string{"cmd\nother"}, FormShell},
+		{[]string{"cmd", "a\rb"}, FormShell},
+		{[]string{"cmd", "é"}, FormShell},
 		// Only blanks separate words for the shell: a Unicode space inside a
 		// word must not split it (or the template must go to the shell).
-		{[]string{"cmd", "a\u00a0b"}, ModeShell},
-		{[]string{"cmd", "a\u0085b"}, ModeShell},
-		{[]string{"cmd", "a\u3000b"}, ModeShell},
+		{[]string{"cmd", "a\u00a0b"}, FormShell},
+		{[]string{"cmd", "a\u0085b"}, FormShell},
+		{[]string{"cmd", "a\u3000b"}, FormShell},
 		// An assignment, or a program that is not literal, needs the shell.
-		{[]string{"FOO=bar", "cmd"}, ModeShell},
-		{[]string{"FOO={}", "cmd"}, ModeShell},
-		{[]string{"{}"}, ModeShell},
-		{[]string{"{}", "arg"}, ModeShell},
-		{[]string{"{1//}/run", "{}"}, ModeShell},
-		{[]string{"run{#}"}, ModeShell},
-		{nil, ModeShell},
-		{[]string{""}, ModeShell},
-		{[]string{" "}, ModeShell},
+		{[]string{"FOO=bar", "cmd"}, FormShell},
+		{[]string{"FOO={}", "cmd"}, FormShell},
+		{[]string{"{}"}, FormShell},
+		{[]string{"{}", "arg"}, FormShell},
+		{[]string{"{1//}/run", "{}"}, FormShell},
+		{[]string{"run{#}"}, FormShell},
+		{nil, FormShell},
+		{[]string{""}, FormShell},
+		{[]string{" "}, FormShell},
 	}
 	for _, tt := range tests {
-		if got := Parse(tt.words, "/bin/sh", false).Mode(); got != tt.want {
-			t.Errorf("Parse(%q).Mode() = %v; want %v", tt.words, got, tt.want)
+		if got := Parse(tt.words, "/bin/sh", false).Form(); got != tt.want {
+			t.Errorf("Parse(%q).Form() = %v; want %v", tt.words, got, tt.want)
 		}
 		// --no-shell wins whatever the template holds.
-		if got := Parse(tt.words, "/bin/sh", true).Mode(); got != ModeNoShell {
-			t.Errorf("Parse(%q, no-shell).Mode() = %v; want %v", tt.words, got, ModeNoShell)
+		if got := Parse(tt.words, "/bin/sh", true).Form(); got != FormNoShell {
+			t.Errorf("Parse(%q, no-shell).Form() = %v; want %v", tt.words, got, FormNoShell)
 		}
 	}
 }
 
-func TestModeString(t *testing.T) {
+func TestFormString(t *testing.T) {
 	tests := []struct {
-		m    Mode
+		m    Form
 		want string
 	}{
-		{ModeShell, "shell"},
-		{ModeDirect, "direct"},
-		{ModeNoShell, "no-shell"},
-		{Mode(9), "Mode(9)"},
+		{FormShell, "shell"},
+		{FormDirect, "direct"},
+		{FormNoShell, "no-shell"},
+		{Form(9), "Form(9)"},
 	}
 	for _, tt := range tests {
 		if got := tt.m.String(); got != tt.want {
-			t.Errorf("Mode(%d).String() = %q; want %q", int(tt.m), got, tt.want)
+			t.Errorf("Form(%d).String() = %q; want %q", int(tt.m), got, tt.want)
 		}
 	}
 }
@@ -273,102 +273,102 @@ func TestExpand(t *testing.T) {
 		words    []string
 		noShell  bool
 		v        *Values
-		wantMode Mode
+		wantForm Form
 		wantArgv []string
 		wantStr  string // Command.String()
 		wantLine string // ExpandLine(), when it differs from wantStr
 	}{
 		{
-			name: "direct", words: []string{"wc", "-l", "{}"}, v: one, wantMode: ModeDirect,
+			name: "direct", words: []string{"wc", "-l", "{}"}, v: one, wantForm: FormDirect,
 			wantArgv: []string{"wc", "-l", "x y"}, wantStr: "wc -l 'x y'",
 		},
 		{
-			name: "direct word split", words: []string{"sleep 1"}, v: one, wantMode: ModeDirect,
+			name: "direct word split", words: []string{"sleep 1"}, v: one, wantForm: FormDirect,
 			wantArgv: []string{"sleep", "1", "x y"}, wantStr: "sleep 1 'x y'",
 		},
 		{
-			name: "no-shell keeps words", words: []string{"sleep 1"}, noShell: true, v: one, wantMode: ModeNoShell,
+			name: "no-shell keeps words", words: []string{"sleep 1"}, noShell: true, v: one, wantForm: FormNoShell,
 			wantArgv: []string{"sleep 1", "x y"}, wantStr: "'sleep 1' 'x y'",
 		},
 		{
 			name: "no-shell keeps shell syntax literal", words: []string{"echo", "$HOME;", "{}"}, noShell: true, v: one,
-			wantMode: ModeNoShell, wantArgv: []string{"echo", "$HOME;", "x y"}, wantStr: "echo '$HOME;' 'x y'",
+			wantForm: FormNoShell, wantArgv: []string{"echo", "$HOME;", "x y"}, wantStr: "echo '$HOME;' 'x y'",
 		},
 		{
 			// SPEC §9: the words are joined with spaces; only values are quoted.
-			name: "shell joins words", words: []string{"echo a;", "echo", "{}"}, v: one, wantMode: ModeShell,
+			name: "shell joins words", words: []string{"echo a;", "echo", "{}"}, v: one, wantForm: FormShell,
 			wantArgv: []string{"/bin/sh", "-c", "echo a; echo 'x y'"}, wantStr: "echo a; echo 'x y'",
 		},
 		{
 			name: "shell quotes injection", words: []string{"echo", "{}"},
 			v:        &Values{Whole: []string{"a; rm -rf ~"}},
-			wantMode: ModeShell, wantArgv: []string{"/bin/sh", "-c", "echo 'a; rm -rf ~'"}, wantStr: "echo 'a; rm -rf ~'",
+			wantForm: FormShell, wantArgv: []string{"/bin/sh", "-c", "echo 'a; rm -rf ~'"}, wantStr: "echo 'a; rm -rf ~'",
 		},
 		{
-			name: "shell multi-value", words: []string{"echo", "{}"}, v: two, wantMode: ModeShell,
+			name: "shell multi-value", words: []string{"echo", "{}"}, v: two, wantForm: FormShell,
 			wantArgv: []string{"/bin/sh", "-c", "echo a 'b c'"}, wantStr: "echo a 'b c'",
 		},
 		{
-			name: "shell multi-value in a word", words: []string{"echo", "<{}>"}, v: two, wantMode: ModeShell,
+			name: "shell multi-value in a word", words: []string{"echo", "<{}>"}, v: two, wantForm: FormShell,
 			wantArgv: []string{"/bin/sh", "-c", "echo <a 'b c'>"}, wantStr: "echo <a 'b c'>",
 		},
 		{
-			name: "direct multi-value", words: []string{"cmd", "{}"}, v: two, wantMode: ModeDirect,
+			name: "direct multi-value", words: []string{"cmd", "{}"}, v: two, wantForm: FormDirect,
 			wantArgv: []string{"cmd", "a", "b c"}, wantStr: "cmd a 'b c'",
 		},
 		{
-			name: "direct multi-value splits the word", words: []string{"cmd", "x{}y"}, v: two, wantMode: ModeDirect,
+			name: "direct multi-value splits the word", words: []string{"cmd", "x{}y"}, v: two, wantForm: FormDirect,
 			wantArgv: []string{"cmd", "xa", "b cy"}, wantStr: "cmd xa 'b cy'", wantLine: "cmd xa 'b c'y",
 		},
 		{
-			name: "direct multi-value twice in a word", words: []string{"cmd", "{}={}"}, v: two, wantMode: ModeDirect,
+			name: "direct multi-value twice in a word", words: []string{"cmd", "{}={}"}, v: two, wantForm: FormDirect,
 			wantArgv: []string{"cmd", "a", "b c=a", "b c"}, wantStr: "cmd a 'b c=a' 'b c'", wantLine: "cmd a 'b c'=a 'b c'",
 		},
 		{
 			name: "direct multi-value with modifier", words: []string{"cmd", "{.}"},
-			v: &Values{Whole: []string{"a.x", "d/b.y"}}, wantMode: ModeDirect,
+			v: &Values{Whole: []string{"a.x", "d/b.y"}}, wantForm: FormDirect,
 			wantArgv: []string{"cmd", "a", "d/b"}, wantStr: "cmd a d/b",
 		},
 		{
-			name: "no-shell multi-value", words: []string{"cmd", "x{}y"}, noShell: true, v: two, wantMode: ModeNoShell,
+			name: "no-shell multi-value", words: []string{"cmd", "x{}y"}, noShell: true, v: two, wantForm: FormNoShell,
 			wantArgv: []string{"cmd", "xa", "b cy"}, wantStr: "cmd xa 'b cy'",
 		},
 		{
-			name: "no-shell appended multi-value", words: []string{"cmd"}, noShell: true, v: two, wantMode: ModeNoShell,
+			name: "no-shell appended multi-value", words: []string{"cmd"}, noShell: true, v: two, wantForm: FormNoShell,
 			wantArgv: []string{"cmd", "a", "b c"}, wantStr: "cmd a 'b c'",
 		},
 		{
-			name: "direct no values: the word vanishes", words: []string{"cmd", "{}", "z"}, v: none, wantMode: ModeDirect,
+			name: "direct no values: the word vanishes", words: []string{"cmd", "{}", "z"}, v: none, wantForm: FormDirect,
 			wantArgv: []string{"cmd", "z"}, wantStr: "cmd z", wantLine: "cmd  z",
 		},
 		{
-			name: "direct no values in a word", words: []string{"cmd", "a{}b"}, v: none, wantMode: ModeDirect,
+			name: "direct no values in a word", words: []string{"cmd", "a{}b"}, v: none, wantForm: FormDirect,
 			wantArgv: []string{"cmd", "ab"}, wantStr: "cmd ab",
 		},
 		{
 			name: "direct empty value stays a word", words: []string{"cmd", "{}", "z"},
-			v: &Values{Whole: []string{""}}, wantMode: ModeDirect,
+			v: &Values{Whole: []string{""}}, wantForm: FormDirect,
 			wantArgv: []string{"cmd", "", "z"}, wantStr: "cmd '' z",
 		},
 		{
 			name: "shell empty value", words: []string{"echo", "{}"},
-			v: &Values{Whole: []string{""}}, wantMode: ModeShell,
+			v: &Values{Whole: []string{""}}, wantForm: FormShell,
 			wantArgv: []string{"/bin/sh", "-c", "echo ''"}, wantStr: "echo ''",
 		},
 		{
-			name: "shell missing column", words: []string{"echo", "{2}"}, v: one, wantMode: ModeShell,
+			name: "shell missing column", words: []string{"echo", "{2}"}, v: one, wantForm: FormShell,
 			wantArgv: []string{"/bin/sh", "-c", "echo ''"}, wantStr: "echo ''",
 		},
 		{
 			name: "shell seq slot id", words: []string{"echo", "{#}", "{%}", "{id}"},
-			v: &Values{Seq: 12, Slot: 4, ID: "my id"}, wantMode: ModeShell,
+			v: &Values{Seq: 12, Slot: 4, ID: "my id"}, wantForm: FormShell,
 			wantArgv: []string{"/bin/sh", "-c", "echo 12 4 'my id'"}, wantStr: "echo 12 4 'my id'",
 		},
 	}
 	for _, tt := range tests {
 		tmpl := Parse(tt.words, "/bin/sh", tt.noShell)
-		if got := tmpl.Mode(); got != tt.wantMode {
-			t.Errorf("%s: Mode() = %v; want %v", tt.name, got, tt.wantMode)
+		if got := tmpl.Form(); got != tt.wantForm {
+			t.Errorf("%s: Form() = %v; want %v", tt.name, got, tt.wantForm)
 		}
 		c := tmpl.Expand(tt.v)
 		if !slices.Equal(c.Argv, tt.wantArgv) {
@@ -377,7 +377,7 @@ func TestExpand(t *testing.T) {
 		if got := c.String(); got != tt.wantStr {
 			t.Errorf("%s: Expand().String() = %q; want %q", tt.name, got, tt.wantStr)
 		}
-		if tt.wantMode != ModeNoShell {
+		if tt.wantForm != FormNoShell {
 			want := tt.wantLine
 			if want == "" {
 				want = tt.wantStr
@@ -430,7 +430,7 @@ var hostileValues = [][]string{
 	{"x.tar.gz", "/d/e.f", "/"},
 }
 
-// TestDirectMatchesShell checks against a real shell that a ModeDirect
+// TestDirectMatchesShell checks against a real shell that a FormDirect
 // template execs exactly the words the shell would make of its ExpandLine:
 // the optimisation is unobservable.
 func TestDirectMatchesShell(t *testing.T) {
@@ -451,8 +451,8 @@ func TestDirectMatchesShell(t *testing.T) {
 	}
 	for _, words := range templates {
 		tmpl := Parse(words, sh, false)
-		if tmpl.Mode() != ModeDirect {
-			t.Fatalf("Parse(%q).Mode() = %v; want %v", words, tmpl.Mode(), ModeDirect)
+		if tmpl.Form() != FormDirect {
+			t.Fatalf("Parse(%q).Form() = %v; want %v", words, tmpl.Form(), FormDirect)
 		}
 		for _, vals := range hostileValues {
 			v := &Values{Seq: 7, Slot: 2, ID: "id 'x'", Whole: vals, Args: vals}
@@ -473,8 +473,8 @@ func TestShellModeNoInjection(t *testing.T) {
 		t.Skipf("no /bin/sh: %v", err)
 	}
 	tmpl := Parse([]string{"for a in {}; do printf '%s\\0' \"$a\"; done"}, sh, false)
-	if tmpl.Mode() != ModeShell {
-		t.Fatalf("Mode() = %v; want %v", tmpl.Mode(), ModeShell)
+	if tmpl.Form() != FormShell {
+		t.Fatalf("Form() = %v; want %v", tmpl.Form(), FormShell)
 	}
 	for _, vals := range hostileValues {
 		c := tmpl.Expand(&Values{Whole: vals})
@@ -568,7 +568,7 @@ func TestDirectUnicodeSpace(t *testing.T) {
 		{"cmd\u2003x", "{}"},
 	} {
 		tmpl := Parse(words, sh, false)
-		if tmpl.Mode() != ModeDirect {
+		if tmpl.Form() != FormDirect {
 			continue
 		}
 		v := &Values{Whole: []string{"v"}}
@@ -663,7 +663,7 @@ func splitFuzz(s string) []string {
 }
 
 // FuzzParse checks that Parse, Expand and ExpandLine never panic, that a
-// shell command runs ExpandLine, and that a ModeDirect command's argv is
+// shell command runs ExpandLine, and that a FormDirect command's argv is
 // exactly the words sh makes of ExpandLine (checked structurally here; the
 // real shell checks the same in TestDirectMatchesShell).
 func FuzzParse(f *testing.F) {
@@ -695,14 +695,14 @@ func FuzzParse(f *testing.F) {
 		line := tmpl.ExpandLine(v)
 		c := tmpl.Expand(v)
 		str := c.String()
-		switch tmpl.Mode() {
-		case ModeNoShell:
+		switch tmpl.Form() {
+		case FormNoShell:
 			if !noShell {
-				t.Fatalf("Mode() = %v without --no-shell", tmpl.Mode())
+				t.Fatalf("Form() = %v without --no-shell", tmpl.Form())
 			}
-		case ModeShell:
+		case FormShell:
 			if noShell {
-				t.Fatalf("Mode() = %v with --no-shell; want %v", tmpl.Mode(), ModeNoShell)
+				t.Fatalf("Form() = %v with --no-shell; want %v", tmpl.Form(), FormNoShell)
 			}
 			if want := []string{"/bin/sh", "-c", line}; !slices.Equal(c.Argv, want) {
 				t.Fatalf("shell Expand().Argv = %q; want %q", c.Argv, want)
@@ -711,9 +711,9 @@ func FuzzParse(f *testing.F) {
 				t.Fatalf("shell String() = %q; want ExpandLine() = %q", str, line)
 			}
 			return
-		case ModeDirect:
+		case FormDirect:
 			if noShell {
-				t.Fatalf("Mode() = %v with --no-shell; want %v", tmpl.Mode(), ModeNoShell)
+				t.Fatalf("Form() = %v with --no-shell; want %v", tmpl.Form(), FormNoShell)
 			}
 			want, ok := unquote(line)
 			if !ok {
@@ -726,7 +726,7 @@ func FuzzParse(f *testing.F) {
 				t.Fatalf("direct template %q runs program %q", splitFuzz(words), c.Argv)
 			}
 		default:
-			t.Fatalf("Mode() = %v", tmpl.Mode())
+			t.Fatalf("Form() = %v", tmpl.Form())
 		}
 		// An argv command's String is a shell line that runs that argv.
 		if got, ok := unquote(str); !ok || !slices.Equal(got, c.Argv) {
