@@ -31,9 +31,9 @@ func allMessages() []message {
 		jobMsg{Seq: 2, Argv: []string{"true"}},                                // inherit
 		chunk{Seq: 7, Stream: streamStdout, Data: []byte("hello\x00\xff")},
 		chunk{Seq: 7, Stream: streamStdin, Data: []byte("x")},
-		doneMsg{Seq: 7, ExitCode: 137, Signal: syscall.SIGKILL, TimedOut: true, Start: start,
-			Duration: 3 * time.Second, User: time.Millisecond, System: 2 * time.Millisecond, Err: "exec: starting x: resource temporarily unavailable"},
-		doneMsg{Seq: 8, ExitCode: -1},
+		doneMsg{Seq: 7, Result: exec.Result{ExitCode: 137, Signal: syscall.SIGKILL, TimedOut: true, Start: start,
+			Duration: 3 * time.Second, User: time.Millisecond, System: 2 * time.Millisecond}, Err: "exec: starting x: resource temporarily unavailable"},
+		doneMsg{Seq: 8, Result: exec.Result{ExitCode: -1}},
 		errorMsg{Msg: "ipc: coordinator: malformed frame"},
 		shutdownMsg{},
 		cancelMsg{Seq: 7, Signal: syscall.SIGINT},

@@ -83,17 +83,12 @@ type chunk struct {
 	Data   []byte
 }
 
-// doneMsg is the result of a job: exec.Result on the wire.
+// doneMsg is the result of a job: exec.Result on the wire. Its error
+// crosses as text (Err shadows the Result's, which stays nil).
 type doneMsg struct {
-	Seq          uint64
-	ExitCode     int
-	Signal       syscall.Signal
-	TimedOut     bool
-	Killed       bool
-	Start        time.Time
-	Duration     time.Duration
-	User, System time.Duration
-	Err          string // Result.Err's message, "" for nil
+	Seq uint64
+	exec.Result
+	Err string // Result.Err's message, "" for nil
 }
 
 // errorMsg is a worker's last word: why it cannot go on.
@@ -419,7 +414,8 @@ func (d *decoder) job() jobMsg {
 
 // done reads a Done payload.
 func (d *decoder) done() doneMsg {
-	m := doneMsg{Seq: d.uvarint(), ExitCode: int(d.varint()), Signal: d.signal()}
+	m := doneMsg{Seq: d.uvarint()}
+	m.ExitCode, m.Signal = int(d.varint()), d.signal()
 	flags := d.byte()
 	if flags&^3 != 0 {
 		d.fail("unknown flags %#x", flags)
@@ -441,36 +437,19 @@ func (d *decoder) done() doneMsg {
 // lost, and so is errors.Is on it. The coordinator's Run never needs more:
 // a job that could not start is a failed job whatever the reason.
 func (m doneMsg) result() *exec.Result {
-	r := &exec.Result{
-		ExitCode: m.ExitCode,
-		Signal:   m.Signal,
-		TimedOut: m.TimedOut,
-		Killed:   m.Killed,
-		Start:    m.Start,
-		Duration: m.Duration,
-		User:     m.User,
-		System:   m.System,
-	}
+	r := m.Result
+	r.Err = nil
 	if m.Err != "" {
 		r.Err = errors.New(m.Err)
 	}
-	return r
+	return &r
 }
 
 // doneOf turns a job's exec.Result into its Done: the inverse of result,
 // up to the error's type.
 func doneOf(seq uint64, r *exec.Result) doneMsg {
-	m := doneMsg{
-		Seq:      seq,
-		ExitCode: r.ExitCode,
-		Signal:   r.Signal,
-		TimedOut: r.TimedOut,
-		Killed:   r.Killed,
-		Start:    r.Start,
-		Duration: r.Duration,
-		User:     r.User,
-		System:   r.System,
-	}
+	m := doneMsg{Seq: seq, Result: *r}
+	m.Result.Err = nil
 	if r.Err != nil {
 		m.Err = r.Err.Error()
 	}

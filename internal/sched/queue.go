@@ -3,7 +3,6 @@ package sched
 import (
 	"container/heap"
 	"context"
-	"fmt"
 	"sync"
 
 	"github.com/parrun/parrun/internal/job"
@@ -19,15 +18,9 @@ const (
 	OrderPriority Order = "priority"
 )
 
-// ParseOrder checks an --order value.
+// ParseOrder checks an --order value; "" is OrderFIFO.
 func ParseOrder(s string) (Order, error) {
-	switch o := Order(s); o {
-	case OrderFIFO, OrderLIFO, OrderPriority:
-		return o, nil
-	case "":
-		return OrderFIFO, nil
-	}
-	return "", fmt.Errorf("--order %q: want fifo, lifo or priority", s)
+	return parseChoice("--order", s, OrderFIFO, OrderLIFO, OrderPriority)
 }
 
 // queue is the bounded read-ahead window between the input reader and the

@@ -24,6 +24,7 @@ import (
 	"fmt"
 	"io"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -46,13 +47,25 @@ const (
 	ModeProcess Mode = "process"
 )
 
-// ParseMode checks a --mode value.
+// ParseMode checks a --mode value; "" is ModeThread.
 func ParseMode(s string) (Mode, error) {
-	switch m := Mode(s); m {
-	case ModeThread, ModeCoroutine, ModeProcess:
-		return m, nil
+	return parseChoice("--mode", s, ModeThread, ModeProcess, ModeCoroutine)
+}
+
+// parseChoice returns s as one of the choices a flag takes, the first
+// when s is "".
+func parseChoice[T ~string](flag, s string, choices ...T) (T, error) {
+	if s == "" {
+		return choices[0], nil
 	}
-	return "", fmt.Errorf("--mode %q: want thread, process or coroutine", s)
+	var names []string
+	for _, c := range choices {
+		if string(c) == s {
+			return c, nil
+		}
+		names = append(names, string(c))
+	}
+	return "", fmt.Errorf("%s %q: want %s or %s", flag, s, strings.Join(names[:len(names)-1], ", "), names[len(names)-1])
 }
 
 // Tuning knobs.
