@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/parrun/parrun/internal/input"
@@ -44,7 +45,7 @@ func execute(ctx context.Context, o *Options, ios *iostreams.IOStreams) (exitCod
 
 	cfg.sched.Env = os.Environ()
 	cfg.sched.Notify = rep.Notice
-	tr, closeTransport, err := transport(ctx, cfg, rep.Notice)
+	tr, closeTransport, err := transport(ctx, cfg, rep.Notice, ios.ErrOut)
 	defer closeTransport()
 	if err != nil {
 		return codeFor(err, 0, context.Cause(ctx)), err // Ctrl-C while connecting is still 130
@@ -66,7 +67,7 @@ func execute(ctx context.Context, o *Options, ios *iostreams.IOStreams) (exitCod
 // processes here or on the hosts of SPEC §8 (which it sets up, fixing the
 // run's slot count). closeTransport stops the workers, then the hosts'
 // connections; call it on every path, also after an error.
-func transport(ctx context.Context, cfg *config, notify func(string)) (tr sched.Transport, closeTransport func(), err error) {
+func transport(ctx context.Context, cfg *config, notify func(string), stderr io.Writer) (tr sched.Transport, closeTransport func(), err error) {
 	if cfg.sched.Mode != sched.ModeProcess || cfg.sched.DryRun {
 		return &sched.Local{Terminate: cfg.terminate, WaitDelay: cfg.killAfter}, func() {}, nil
 	}
@@ -75,6 +76,7 @@ func transport(ctx context.Context, cfg *config, notify func(string)) (tr sched.
 		return nil, func() {}, fmt.Errorf("--mode process: finding parrun's own executable: %w", err)
 	}
 	p := &sched.Process{Launcher: []string{exe}, Terminate: cfg.terminate, MaxJobs: cfg.maxJobsPerWorker, Notify: notify}
+	p.Stderr, _ = stderr.(*os.File) // a worker's complaints: straight to parrun's stderr
 	var hosts *remote.Hosts
 	closeTransport = func() {
 		p.Close()

@@ -100,8 +100,10 @@ type Client struct {
 // Start starts a worker with the launcher command argv (locally parrun's
 // own executable; for SPEC §8, "ssh HOST" or a --worker-cmd prefix followed
 // by WorkerCommand("parrun")) and env (nil: parrun's environment), to which
-// it adds the worker cookie. Its stderr is parrun's, so a launcher's own complaints
-// reach the user. id names the worker in errors ("ipc: worker 3: …").
+// it adds the worker cookie. Its stderr is stderr (parrun's own, so that a
+// launcher's complaints reach the user; nil is /dev/null): a file, handed
+// over as it is, so that no copy outlives the worker. id names the worker
+// in errors ("ipc: worker 3: …").
 //
 // Start returns once the handshake is done: each end has sent a Hello and
 // the versions match. It fails, never hangs, when the worker prints
@@ -110,7 +112,7 @@ type Client struct {
 // says nothing before HandshakeTimeout or ctx's deadline; the process is
 // then killed and reaped. ctx bounds the start only: cancelling it later
 // does not stop the worker — Close does.
-func Start(ctx context.Context, id int, argv []string, env []string) (*Client, error) {
+func Start(ctx context.Context, id int, argv []string, env []string, stderr *os.File) (*Client, error) {
 	name := "worker " + strconv.Itoa(id)
 	if len(argv) == 0 {
 		return nil, fmt.Errorf("%sempty worker command", prefix(name))
@@ -123,7 +125,7 @@ func Start(ctx context.Context, id int, argv []string, env []string) (*Client, e
 		return nil, fmt.Errorf("%sstarting %s: %w", prefix(name), argv[0], cmd.Err)
 	}
 	cmd.Env = append(slices.Clip(env), CookieKey+"="+CookieValue)
-	cmd.Stderr = os.Stderr
+	cmd.Stderr = stderr // nil: /dev/null
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	inR, inW, err := os.Pipe()
 	if err != nil {

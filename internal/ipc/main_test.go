@@ -202,7 +202,7 @@ func startWorker(t testing.TB, id int) *Client {
 	t.Helper()
 	ctx, cancel := context.WithDeadline(context.Background(), testDeadline(t))
 	defer cancel()
-	w, err := Start(ctx, id, []string{testExe(t)}, childEnv())
+	w, err := Start(ctx, id, []string{testExe(t)}, childEnv(), os.Stderr)
 	if err != nil {
 		t.Fatalf("Start: %v", err)
 	}

@@ -337,7 +337,7 @@ func TestStartErrors(t *testing.T) {
 				helpers.MarkUsed("fake-worker")
 				env = append(childEnv(), helpers.EnvVar())
 			}
-			w, err := Start(ctx, 7, tt.argv, env)
+			w, err := Start(ctx, 7, tt.argv, env, os.Stderr)
 			if err == nil {
 				w.Close()
 				t.Fatal("Start succeeded")
@@ -359,7 +359,7 @@ func TestStartErrors(t *testing.T) {
 func TestWorkerBreaksProtocol(t *testing.T) {
 	helpers.MarkUsed("fake-worker")
 	env := append(childEnv(), helpers.EnvVar())
-	w, err := Start(context.Background(), 8, []string{testExe(t), "fake-worker", strconv.Itoa(ProtocolVersion), "oops, a stray print"}, env)
+	w, err := Start(context.Background(), 8, []string{testExe(t), "fake-worker", strconv.Itoa(ProtocolVersion), "oops, a stray print"}, env, os.Stderr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -391,7 +391,7 @@ func TestWorkerMainWithoutCookie(t *testing.T) {
 // environment on, as ssh does: the cookie travels on the command line.
 func TestWorkerCommand(t *testing.T) {
 	argv := append([]string{"env", "-i", "PATH=" + os.Getenv("PATH"), "GORACE=atexit_sleep_ms=0"}, WorkerCommand(testExe(t))...)
-	w, err := Start(context.Background(), 1, argv, nil)
+	w, err := Start(context.Background(), 1, argv, nil, os.Stderr)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -36,7 +37,10 @@ type Process struct {
 	// host's Slots are slots 1…, then the next host's.
 	Hosts []*Host
 	// Env is the workers' environment; nil inherits parrun's.
-	Env       []string
+	Env []string
+	// Stderr is the workers' stderr: where a worker or its launcher (ssh)
+	// complains. nil is /dev/null.
+	Stderr    *os.File
 	Terminate []exec.Step
 	MaxJobs   int
 	// Notify, when set, gets one-line notices (a host went down).
@@ -171,7 +175,7 @@ func (p *Process) worker(ctx context.Context, slot int, h *Host) (*slotWorker, e
 	if ctx.Err() != nil {
 		return nil, context.Cause(ctx)
 	}
-	w, err := ipc.Start(ctx, slot, h.Launcher(slot), p.Env)
+	w, err := ipc.Start(ctx, slot, h.Launcher(slot), p.Env, p.Stderr)
 	if err != nil {
 		return nil, err // "ipc: worker 3: …" names the slot
 	}
