@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/parrun/parrun/internal/exec"
 	"github.com/parrun/parrun/internal/input"
 	"github.com/parrun/parrun/internal/iostreams"
 	"github.com/parrun/parrun/internal/ipc"
@@ -68,14 +69,19 @@ func execute(ctx context.Context, o *Options, ios *iostreams.IOStreams) (exitCod
 // run's slot count). closeTransport stops the workers, then the hosts'
 // connections; call it on every path, also after an error.
 func transport(ctx context.Context, cfg *config, notify func(string), stderr io.Writer) (tr sched.Transport, closeTransport func(), err error) {
-	if cfg.sched.Mode != sched.ModeProcess || cfg.sched.DryRun {
-		return &sched.Local{Terminate: cfg.terminate, WaitDelay: cfg.killAfter}, func() {}, nil
-	}
 	exe, err := ipc.SelfPath()
 	if err != nil {
-		return nil, func() {}, fmt.Errorf("--mode process: finding parrun's own executable: %w", err)
+		return nil, func() {}, fmt.Errorf("finding parrun's own executable: %w", err)
 	}
-	p := &sched.Process{Launcher: []string{exe}, Terminate: cfg.terminate, MaxJobs: cfg.maxJobsPerWorker, Notify: notify}
+	if cfg.sched.Mode != sched.ModeProcess || cfg.sched.DryRun {
+		// The reaper kills the jobs' groups should parrun be killed.
+		reaper := &exec.Reaper{Exe: exe}
+		l := &sched.Local{Terminate: cfg.terminate, WaitDelay: cfg.killAfter, KeepBackground: cfg.keepBackground}
+		l.Runner.Reaper = reaper
+		return l, func() { reaper.Close() }, nil
+	}
+	p := &sched.Process{Launcher: []string{exe}, Terminate: cfg.terminate, MaxJobs: cfg.maxJobsPerWorker, Notify: notify,
+		KeepBackground: cfg.keepBackground}
 	p.Stderr, _ = stderr.(*os.File) // a worker's complaints: straight to parrun's stderr
 	var hosts *remote.Hosts
 	closeTransport = func() {

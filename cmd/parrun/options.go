@@ -24,6 +24,7 @@ type Options struct {
 	// Running (SPEC §3, §6).
 	Workers, Mode, Order, Delay, Timeout, KillAfter, TermSeq, RetryDelay, Halt string
 	Concurrency, MaxJobsPerWorker, QueueSize, Retries, PriorityCol             int
+	KeepBackground                                                             bool
 	// Input and commands (SPEC §1, §2).
 	ArgFiles                 []string
 	Delimiter, Colsep, Shell string
@@ -67,6 +68,8 @@ type config struct {
 	terminate []exec.Step
 	// maxJobsPerWorker recycles process-mode workers (0: never).
 	maxJobsPerWorker int
+	// keepBackground lets a job's leftover processes outlive it.
+	keepBackground bool
 }
 
 // flagErr returns a FlagError about the value of one flag.
@@ -158,7 +161,7 @@ func (o *Options) validateSched(c *config) error {
 	case o.Retries < 0:
 		return usageErr("--retries %d: must be 0 or more", o.Retries)
 	}
-	c.sched.Concurrency, c.maxJobsPerWorker = o.Concurrency, o.MaxJobsPerWorker
+	c.sched.Concurrency, c.maxJobsPerWorker, c.keepBackground = o.Concurrency, o.MaxJobsPerWorker, o.KeepBackground
 	c.sched.QueueSize, c.sched.KeepOrder, c.sched.DryRun, c.sched.Retries = o.QueueSize, o.KeepOrder, o.DryRun, o.Retries
 	for _, d := range []struct {
 		flag, val string

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/parrun/parrun/internal/exec"
 	"github.com/parrun/parrun/internal/iostreams"
 	"github.com/parrun/parrun/internal/ipc"
 	"github.com/parrun/parrun/internal/msg"
@@ -26,6 +27,10 @@ func Main() int {
 	// program called worker (SPEC §3, issue 3).
 	if ipc.IsWorker(os.Getenv) {
 		return ipc.WorkerMain(os.Stdin, os.Stdout, os.Stderr)
+	}
+	// The hidden reaper entry (exec.Reaper), guarded the same way.
+	if exec.IsReaper(os.Getenv) {
+		return exec.ReaperMain(os.Stdin)
 	}
 	return int(run(context.Background(), os.Args[1:], iostreams.System()))
 }
@@ -135,6 +140,7 @@ their output and exit status.`,
 	f.StringVar(&o.Delay, "delay", "", "pause between job starts (1.5s, 200ms or seconds)")
 	f.StringVar(&o.Timeout, "timeout", "", "stop a job after this long")
 	f.StringVar(&o.KillAfter, "kill-after", "2s", "time between SIGTERM and SIGKILL")
+	f.BoolVar(&o.KeepBackground, "keep-background", false, "let the processes a job leaves behind outlive it (default: killed when it ends)")
 	f.StringVar(&o.TermSeq, "termseq", "", "termination sequence, GNU style: TERM,200,TERM,100,KILL,25 (ms)")
 	f.IntVar(&o.Retries, "retries", 0, "give a failed job up to `N` more attempts")
 	f.StringVar(&o.RetryDelay, "retry-delay", "", "pause before each retry")

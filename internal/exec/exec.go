@@ -43,6 +43,26 @@ const (
 // say): nothing of the job ran, so it may be tried again.
 var ErrNotStarted = errors.New("exec: could not start job")
 
+// ErrResourceLimit is wrapped, with ErrNotStarted, in the error of a job
+// that could not start because a process or file limit was reached: it
+// may start once a running job ends (SPEC §3: resource exhaustion is
+// back-pressure, never failure).
+var ErrResourceLimit = errors.New("resource limit reached")
+
+// ResourceLimit returns err marked with ErrNotStarted and ErrResourceLimit
+// when it says a process or file limit was reached (EAGAIN, EMFILE,
+// ENFILE, ENOMEM, and EBADF, which os/exec's fork sometimes reports under
+// descriptor exhaustion), and err unchanged otherwise. what says what
+// could not be done.
+func ResourceLimit(what string, err error) error {
+	for _, e := range []error{syscall.EAGAIN, syscall.EMFILE, syscall.ENFILE, syscall.ENOMEM, syscall.EBADF} {
+		if errors.Is(err, e) {
+			return fmt.Errorf("%w: %w: %s: %w", ErrNotStarted, ErrResourceLimit, what, err)
+		}
+	}
+	return err
+}
+
 // ErrTimedOut is the cancellation cause of a job that ran past its time-out.
 var ErrTimedOut = errors.New("timed out")
 
@@ -105,6 +125,11 @@ type Spec struct {
 	// WaitDelay is how long output is still read after the job's leader
 	// has exited, for processes it left behind; 0 means DefaultKillAfter.
 	WaitDelay time.Duration
+	// KeepBackground lets the processes a job leaves behind outlive it
+	// (--keep-background). By default the job's whole process group gets
+	// SIGKILL once its leader has exited and its output has been read:
+	// nothing a job started outlives it (SPEC §6, issue 18 item 3).
+	KeepBackground bool
 }
 
 // Result is what became of one job.
@@ -136,8 +161,13 @@ func (r *Result) Failed() bool {
 }
 
 // A Runner runs jobs. Its zero value is ready to use and it is safe for
-// concurrent use: it only caches program look-ups and /dev/null.
+// concurrent use: it caches program look-ups and /dev/null.
 type Runner struct {
+	// Reaper, when set, is told of every process group the Runner starts
+	// and finishes with, so that the groups die even if parrun is killed
+	// before it can kill them itself.
+	Reaper *Reaper
+
 	paths   sync.Map // PATH + "\x00" + name → resolved path
 	devnull func() (*os.File, error)
 	once    sync.Once
@@ -218,7 +248,9 @@ func (r *Runner) Run(ctx context.Context, s *Spec) *Result {
 	}
 	outs, err := newOutputs(cmd, s.Stdout, s.Stderr)
 	if err != nil {
-		res.Err = fmt.Errorf("%w: creating output pipe: %w", ErrNotStarted, err)
+		if res.Err = ResourceLimit("creating output pipe", err); res.Err == err {
+			res.Err = fmt.Errorf("%w: creating output pipe: %w", ErrNotStarted, err)
+		}
 		return res
 	}
 	res.Start = time.Now()
@@ -237,35 +269,83 @@ func (r *Runner) Run(ctx context.Context, s *Spec) *Result {
 		startFailed(res, s, err)
 		return res
 	}
-	end, werr := waitLeader(ctx, outer, cmd, s)
-	outs.drain(s.WaitDelay)
-	res.Duration = end.Sub(res.Start)
-	finish(res, cmd.ProcessState, s, werr, outs.errs)
-	if ctx.Err() != nil {
-		res.Killed = true
-		res.TimedOut = errors.Is(context.Cause(ctx), ErrTimedOut)
+	pgid := cmd.Process.Pid
+	r.Reaper.Add(pgid)
+	l := watchLeader(cmd)
+	res.Killed = l.await(ctx, outer, s)
+	outs.drain(s.WaitDelay, ctx.Done())
+	if !s.KeepBackground {
+		// The leader is gone; so are the processes it left behind. Its
+		// zombie, not yet reaped, keeps the group id from being reused.
+		syscall.Kill(-pgid, syscall.SIGKILL)
 	}
+	l.reap()
+	r.Reaper.Remove(pgid)
+	res.Duration = l.end.Sub(res.Start)
+	finish(res, cmd.ProcessState, s, l.werr, outs.errs)
+	// Stopped or timed out only when parrun's termination sequence ran
+	// while the leader lived: a job that ended by itself just before a
+	// time-out or a Ctrl-C ended by itself (issue 18 item 2).
+	res.TimedOut = res.Killed && errors.Is(context.Cause(ctx), ErrTimedOut)
 	return res
 }
 
-// waitLeader waits for the job's leader to exit, running the termination
-// sequence if ctx is done first, and returns when the leader ended and
-// cmd.Wait's error. The leader is waited for on a goroutine of its own, so that
-// this one can run the termination sequence meanwhile.
-func waitLeader(ctx, outer context.Context, cmd *osexec.Cmd, s *Spec) (end time.Time, werr error) {
-	leaderGone := make(chan struct{})
-	go func() {
-		defer close(leaderGone)
-		werr = cmd.Wait()
-		end = time.Now()
-	}()
-	select {
-	case <-leaderGone:
-	case <-ctx.Done():
-		terminate(ctx, outer, cmd.Process.Pid, s, leaderGone)
-		<-leaderGone
+// leader is a started job's leader process. It is waited for (exited) and
+// reaped apart where the system allows (watchExit), so that the rest of
+// its group can be killed in between, while the group id is still its.
+type leader struct {
+	cmd     *osexec.Cmd
+	exited  chan struct{} // closed once the leader has exited
+	end     time.Time     // when it exited
+	werr    error         // cmd.Wait's error
+	reaped  bool          // the watcher reaped it already (no pidfd)
+	release func()
+}
+
+// watchLeader starts watching a started leader on a goroutine of its own,
+// which ends when the leader exits; await waits for that.
+func watchLeader(cmd *osexec.Cmd) *leader {
+	l := &leader{cmd: cmd, exited: make(chan struct{}), release: func() {}}
+	wait, release, ok := watchExit(cmd.Process.Pid)
+	if !ok {
+		l.reaped = true
+		wait = func() { l.werr = cmd.Wait() }
+	} else {
+		l.release = release
 	}
-	return end, werr
+	go func() {
+		defer close(l.exited)
+		wait()
+		l.end = time.Now()
+	}()
+	return l
+}
+
+// await waits for the leader to exit, running the termination sequence if
+// ctx is done first. It reports whether the sequence ran against a live
+// leader: the job was stopped, not ended by itself.
+func (l *leader) await(ctx, outer context.Context, s *Spec) (killed bool) {
+	select {
+	case <-l.exited:
+		return false
+	case <-ctx.Done():
+	}
+	select {
+	case <-l.exited:
+		return false // it had ended by itself as ctx was done
+	default:
+	}
+	terminate(ctx, outer, l.cmd.Process.Pid, s, l.exited)
+	<-l.exited
+	return true
+}
+
+// reap reaps the leader (if the watcher did not) and releases the watch.
+func (l *leader) reap() {
+	if !l.reaped {
+		l.werr = l.cmd.Wait()
+	}
+	l.release()
 }
 
 // finish fills res from how the leader ended and what went wrong around
@@ -297,7 +377,15 @@ func finish(res *Result, st *os.ProcessState, s *Spec, werr error, copyErrs [2]e
 
 // startFailed fills res for a job whose process could not be started,
 // reporting it as a POSIX shell would: 127 not found, 126 not executable.
+// A working directory that is not there is said as such: it is no
+// missing program (issue 18 item 16).
 func startFailed(res *Result, s *Spec, err error) {
+	if s.Dir != "" && (errors.Is(err, syscall.ENOENT) || errors.Is(err, syscall.ENOTDIR)) {
+		if fi, serr := os.Stat(s.Dir); serr != nil || !fi.IsDir() {
+			res.Err = fmt.Errorf("exec: working directory %s: %w", s.Dir, dirErr(serr))
+			return
+		}
+	}
 	msg := err.Error()
 	switch {
 	case errors.Is(err, syscall.ENOENT):
@@ -307,10 +395,30 @@ func startFailed(res *Result, s *Spec, err error) {
 	default:
 		// EAGAIN, EMFILE and friends: the caller may retry; keep the errno
 		// reachable with errors.Is.
-		res.Err = fmt.Errorf("%w: %s: %w", ErrNotStarted, s.Argv[0], err)
+		if res.Err = ResourceLimit(s.Argv[0], err); res.Err == err {
+			res.Err = fmt.Errorf("%w: %s: %w", ErrNotStarted, s.Argv[0], err)
+		}
 		return
 	}
 	fmt.Fprintf(writerOrDiscard(s.Stderr), "parrun: %s\n", msg)
+}
+
+// dirErr is why a working directory cannot be used: stat's error, or
+// that it is no directory.
+func dirErr(statErr error) error {
+	if statErr != nil {
+		return msgOf(statErr)
+	}
+	return syscall.ENOTDIR
+}
+
+// msgOf strips a *PathError down to its errno: the path is named already.
+func msgOf(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
 
 func writerOrDiscard(w io.Writer) io.Writer {

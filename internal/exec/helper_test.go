@@ -51,6 +51,10 @@ func init() {
 }
 
 func TestMain(m *testing.M) {
+	// TestReaperKillsHeldGroups starts this binary as the reaper.
+	if IsReaper(os.Getenv) {
+		os.Exit(ReaperMain(os.Stdin))
+	}
 	helpers.ChildMain()
 	// Run joins every goroutine it starts (STYLE habit 1).
 	os.Exit(helpers.RunTests(m, "Runner.Run"))

@@ -81,8 +81,10 @@ func (o *outputs) started(ok bool) {
 // hold them: it gets waitDelay (0: DefaultKillAfter) to finish writing,
 // then parrun stops reading: the job has ended, and a daemon must not hold
 // a worker forever (STYLE habit 3, as os/exec's WaitDelay). That is not a
-// failure of the job. drain returns when every copy goroutine has exited.
-func (o *outputs) drain(waitDelay time.Duration) {
+// failure of the job. When stop is closed (the run is being stopped), it
+// stops reading at once. drain returns when every copy goroutine has
+// exited.
+func (o *outputs) drain(waitDelay time.Duration, stop <-chan struct{}) {
 	n := len(o.copies)
 	var giveUp <-chan time.Time
 	for n > 0 {
@@ -104,6 +106,9 @@ func (o *outputs) drain(waitDelay time.Duration) {
 		case <-o.done:
 			n--
 		case <-giveUp:
+			o.closeReads()
+		case <-stop:
+			stop = nil
 			o.closeReads()
 		}
 	}

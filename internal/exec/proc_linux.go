@@ -38,3 +38,34 @@ func outputPipe() (r, w *os.File, err error) {
 	// the poller; the blocking write end is left alone.
 	return os.NewFile(uintptr(p[0]), "|0"), os.NewFile(uintptr(p[1]), "|1"), nil
 }
+
+// watchExit returns a function that blocks until the process pid has
+// exited, without reaping it: its zombie keeps the process group id its
+// own while parrun kills the rest of the group (issue 18 item 3). It
+// waits on a pidfd served by the runtime poller, so a waiting job holds no
+// OS thread (item 7: thousands of waiting jobs, few threads). ok is false
+// when pidfds do not work here; the caller then waits with cmd.Wait.
+// release closes the pidfd; call it once the wait is over or abandoned.
+func watchExit(pid int) (wait func(), release func(), ok bool) {
+	fd, err := unix.PidfdOpen(pid, unix.PIDFD_NONBLOCK)
+	if err != nil {
+		return nil, nil, false
+	}
+	f := os.NewFile(uintptr(fd), "pidfd")
+	rc, err := f.SyscallConn()
+	if err != nil {
+		f.Close()
+		return nil, nil, false
+	}
+	wait = func() {
+		// Read calls the function until it reports done, waiting for the
+		// pidfd to be readable (the process exited) between calls.
+		err := rc.Read(func(fd uintptr) bool {
+			var info unix.Siginfo
+			err := unix.Waitid(unix.P_PIDFD, int(fd), &info, unix.WEXITED|unix.WNOHANG|unix.WNOWAIT, nil)
+			return err != unix.EAGAIN && (err != nil || info.Signo != 0)
+		})
+		_ = err // a closed or broken pidfd: cmd.Wait, next, says how it ended
+	}
+	return wait, func() { f.Close() }, true
+}

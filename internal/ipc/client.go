@@ -49,6 +49,9 @@ type JobSpec struct {
 	// Terminate is the termination sequence (exec.Spec.Terminate), run by
 	// the worker on time-out or when Run's ctx is done.
 	Terminate []exec.Step
+	// KeepBackground lets the job's leftover processes outlive it
+	// (exec.Spec.KeepBackground).
+	KeepBackground bool
 }
 
 // A Client is the coordinator's end of one worker process (the child
@@ -321,6 +324,8 @@ func (w *Client) encodeJob(seq uint64, spec *JobSpec, noStdout, noStderr bool) e
 		Dir:       spec.Dir,
 		Timeout:   spec.Timeout,
 		Terminate: spec.Terminate,
+
+		KeepBackground: spec.KeepBackground,
 	}
 	if spec.HasStdin {
 		m.StdinLen = uint64(len(spec.Stdin))

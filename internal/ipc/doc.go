@@ -50,7 +50,7 @@
 // Fields are listed in wire order.
 //
 //	1 Hello     both ways, the first frame each way
-//	            uvarint version   ProtocolVersion (2); frozen as the first field
+//	            uvarint version   ProtocolVersion (3); frozen as the first field
 //	            uvarint pid       the sender's process id
 //	            string  parrun    the sender's build, for messages
 //	            (later versions may append fields: trailing bytes are ignored)
@@ -66,6 +66,10 @@
 //	                              4 has stdin (else /dev/null)
 //	                              8 stdout to /dev/null (no stdout chunks)
 //	                              16 stderr to /dev/null
+//	                              32 keep background: the processes the job
+//	                                leaves behind may outlive it (else its
+//	                                process group is killed once its leader
+//	                                has exited and its output is read)
 //	            strings argv      at least one
 //	            strings env       KEY=VALUE
 //	            string  dir       "" inherits the worker's
@@ -89,7 +93,9 @@
 //	                              when the job never ran
 //	            string  signal    that killed the job, "" for none
 //	            byte    flags     1 timed out, 2 stopped by the termination
-//	                              sequence (time-out, halt, interrupt)
+//	                              sequence (time-out, halt, interrupt), 4 not
+//	                              started: a process or file limit was
+//	                              reached (the coordinator may try again)
 //	            varint  start     Unix nanoseconds
 //	            varint  duration  nanoseconds
 //	            varint  user      CPU time, nanoseconds
@@ -133,7 +139,9 @@
 //
 // Version 1 was the first protocol; version 2 added the Done flag 2
 // ("stopped by the termination sequence"), which a version-1 coordinator
-// would reject as an unknown flag.
+// would reject as an unknown flag. Version 3 added the Job flag 32 (keep
+// background processes) and the Done flag 4 (not started: a resource
+// limit).
 //
 // # Starting a worker
 //

@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parrun/parrun/internal/exec"
 	"github.com/parrun/parrun/internal/testutil/helperproc"
 )
 
@@ -44,6 +45,10 @@ func init() {
 }
 
 func TestMain(m *testing.M) {
+	// A worker's reaper (exec.Reaper) is this binary too.
+	if exec.IsReaper(os.Getenv) {
+		os.Exit(exec.ReaperMain(os.Stdin))
+	}
 	// A helper first: fake workers are started with the cookie too.
 	helpers.ChildMain()
 	if IsWorker(os.Getenv) {

@@ -49,18 +49,20 @@ type hello struct {
 // jobMsg asks a worker to run a job. Its stdin, when StdinLen > 0, follows
 // in Chunk frames of stream 0 (stdin is filled in by the worker's reader).
 type jobMsg struct {
-	Seq       uint64
-	Argv      []string
-	Env       []string
-	HasEnv    bool // Env is set (nil Env inherits the worker's environment)
-	MergeEnv  bool // Env is added to the worker's environment
-	HasStdin  bool // the job reads StdinLen bytes rather than /dev/null
-	NoStdout  bool // the job's stdout goes to /dev/null: no chunks
-	NoStderr  bool
-	Dir       string
-	StdinLen  uint64
-	Timeout   time.Duration
-	Terminate []exec.Step
+	Seq      uint64
+	Argv     []string
+	Env      []string
+	HasEnv   bool // Env is set (nil Env inherits the worker's environment)
+	MergeEnv bool // Env is added to the worker's environment
+	HasStdin bool // the job reads StdinLen bytes rather than /dev/null
+	NoStdout bool // the job's stdout goes to /dev/null: no chunks
+	NoStderr bool
+	// KeepBackground: the job's leftover processes may outlive it.
+	KeepBackground bool
+	Dir            string
+	StdinLen       uint64
+	Timeout        time.Duration
+	Terminate      []exec.Step
 
 	stdin []byte // assembled from the stdin chunks; not in the payload
 }
@@ -72,6 +74,7 @@ const (
 	jobHasStdin
 	jobNoStdout
 	jobNoStderr
+	jobKeepBackground
 	jobFlagsKnown = 1<<iota - 1
 )
 
@@ -84,12 +87,22 @@ type chunk struct {
 }
 
 // doneMsg is the result of a job: exec.Result on the wire. Its error
-// crosses as text (Err shadows the Result's, which stays nil).
+// crosses as text (Err shadows the Result's, which stays nil), and whether
+// it is a resource limit as a flag.
 type doneMsg struct {
 	Seq uint64
 	exec.Result
-	Err string // Result.Err's message, "" for nil
+	Err     string // Result.Err's message, "" for nil
+	limited bool   // Result.Err is an exec.ErrResourceLimit
 }
+
+// Flag bits of a Done payload.
+const (
+	doneTimedOut = 1 << iota
+	doneKilled
+	doneLimited
+	doneFlagsKnown = 1<<iota - 1
+)
 
 // errorMsg is a worker's last word: why it cannot go on.
 type errorMsg struct{ Msg string }
@@ -128,7 +141,7 @@ func (m hello) appendPayload(b []byte) []byte {
 func (m jobMsg) appendPayload(b []byte) []byte {
 	b = binary.AppendUvarint(b, m.Seq)
 	b = append(b, bit(m.HasEnv, jobHasEnv)|bit(m.MergeEnv, jobMergeEnv)|bit(m.HasStdin, jobHasStdin)|
-		bit(m.NoStdout, jobNoStdout)|bit(m.NoStderr, jobNoStderr))
+		bit(m.NoStdout, jobNoStdout)|bit(m.NoStderr, jobNoStderr)|bit(m.KeepBackground, jobKeepBackground))
 	b = appendStrings(b, m.Argv)
 	b = appendStrings(b, m.Env)
 	b = appendString(b, m.Dir)
@@ -155,7 +168,7 @@ func (m doneMsg) appendPayload(b []byte) []byte {
 	b = binary.AppendUvarint(b, m.Seq)
 	b = binary.AppendVarint(b, int64(m.ExitCode))
 	b = appendString(b, exec.SignalName(m.Signal))
-	b = append(b, bit(m.TimedOut, 1)|bit(m.Killed, 2))
+	b = append(b, bit(m.TimedOut, doneTimedOut)|bit(m.Killed, doneKilled)|bit(m.limited, doneLimited))
 	var start int64
 	if !m.Start.IsZero() {
 		start = m.Start.UnixNano()
@@ -388,6 +401,7 @@ func (d *decoder) job() jobMsg {
 	m.HasStdin = flags&jobHasStdin != 0
 	m.NoStdout = flags&jobNoStdout != 0
 	m.NoStderr = flags&jobNoStderr != 0
+	m.KeepBackground = flags&jobKeepBackground != 0
 	m.Argv = d.strings()
 	m.Env = d.strings()
 	if m.HasEnv && m.Env == nil {
@@ -417,11 +431,12 @@ func (d *decoder) done() doneMsg {
 	m := doneMsg{Seq: d.uvarint()}
 	m.ExitCode, m.Signal = int(d.varint()), d.signal()
 	flags := d.byte()
-	if flags&^3 != 0 {
+	if flags&^doneFlagsKnown != 0 {
 		d.fail("unknown flags %#x", flags)
 	}
-	m.TimedOut = flags&1 != 0
-	m.Killed = flags&2 != 0
+	m.TimedOut = flags&doneTimedOut != 0
+	m.Killed = flags&doneKilled != 0
+	m.limited = flags&doneLimited != 0
 	if ns := d.varint(); ns != 0 {
 		m.Start = time.Unix(0, ns)
 	}
@@ -439,7 +454,12 @@ func (d *decoder) done() doneMsg {
 func (m doneMsg) result() *exec.Result {
 	r := m.Result
 	r.Err = nil
-	if m.Err != "" {
+	switch {
+	case m.limited:
+		// The worker could not start the job: it may be tried again, as
+		// in this process (SPEC §3). The errno's name is in the text.
+		r.Err = fmt.Errorf("%w: %w: %s", exec.ErrNotStarted, exec.ErrResourceLimit, m.Err)
+	case m.Err != "":
 		r.Err = errors.New(m.Err)
 	}
 	return &r
@@ -448,7 +468,7 @@ func (m doneMsg) result() *exec.Result {
 // doneOf turns a job's exec.Result into its Done: the inverse of result,
 // up to the error's type.
 func doneOf(seq uint64, r *exec.Result) doneMsg {
-	m := doneMsg{Seq: seq, Result: *r}
+	m := doneMsg{Seq: seq, Result: *r, limited: errors.Is(r.Err, exec.ErrResourceLimit)}
 	m.Result.Err = nil
 	if r.Err != nil {
 		m.Err = r.Err.Error()

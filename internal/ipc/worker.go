@@ -147,7 +147,14 @@ func WorkerMain(stdin, stdout *os.File, stderr io.Writer) int {
 			}
 		}
 	}()
-	err = Serve(ctx, in, out, &exec.Runner{})
+	// The worker's own reaper: should the worker be killed (kill -9), its
+	// jobs' process groups die with it (issue 18 item 3b).
+	reaper := &exec.Reaper{}
+	if self, err := SelfPath(); err == nil {
+		reaper.Exe = self
+	}
+	defer reaper.Close()
+	err = Serve(ctx, in, out, &exec.Runner{Reaper: reaper})
 	signal.Stop(sigs)
 	close(quit)
 	wg.Wait()
@@ -484,7 +491,7 @@ type runningJob struct {
 
 // spec is the exec.Spec of a Job message.
 func (s *server) spec(m jobMsg) *exec.Spec {
-	spec := &exec.Spec{Argv: m.Argv, Dir: m.Dir, Timeout: m.Timeout, Terminate: m.Terminate}
+	spec := &exec.Spec{Argv: m.Argv, Dir: m.Dir, Timeout: m.Timeout, Terminate: m.Terminate, KeepBackground: m.KeepBackground}
 	switch {
 	case m.MergeEnv:
 		spec.Env = append(os.Environ(), m.Env...)

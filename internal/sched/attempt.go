@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"runtime/debug"
 	"strconv"
-	"syscall"
 	"time"
 
 	"github.com/parrun/parrun/internal/exec"
@@ -90,13 +89,8 @@ func (r *run) attempt(j *job.Job, d *job.Done, slot int, limited func(error)) *e
 }
 
 // isResourceErr reports whether err says a job could not start because a
-// process or file limit was reached.
-func isResourceErr(err error) bool {
-	// EBADF too: under descriptor exhaustion os/exec's fork/exec sometimes
-	// reports it instead of EMFILE (seen with ulimit -n 64).
-	return errors.Is(err, exec.ErrNotStarted) && (errors.Is(err, syscall.EAGAIN) || errors.Is(err, syscall.EMFILE) ||
-		errors.Is(err, syscall.ENFILE) || errors.Is(err, syscall.ENOMEM) || errors.Is(err, syscall.EBADF))
-}
+// process or file limit was reached (exec.ResourceLimit).
+func isResourceErr(err error) bool { return errors.Is(err, exec.ErrResourceLimit) }
 
 // noticeLimit says, once per run, that jobs hit a resource limit.
 func (r *run) noticeLimit(err error) {

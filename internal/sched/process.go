@@ -43,6 +43,8 @@ type Process struct {
 	Stderr    *os.File
 	Terminate []exec.Step
 	MaxJobs   int
+	// KeepBackground lets a job's leftover processes outlive it.
+	KeepBackground bool
 	// Notify, when set, gets one-line notices (a host went down).
 	Notify func(string)
 
@@ -120,6 +122,8 @@ func (p *Process) Run(ctx context.Context, t *Task) *exec.Result {
 		HasStdin:  t.Job.HasStdin,
 		Timeout:   t.Timeout,
 		Terminate: p.Terminate,
+
+		KeepBackground: p.KeepBackground,
 	}
 	if h.Remote {
 		// The host's PATH and HOME, not this machine's.

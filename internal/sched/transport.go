@@ -51,6 +51,8 @@ type Local struct {
 	// WaitDelay is how long a job's output is still read after its leader
 	// exited (see exec.Spec).
 	WaitDelay time.Duration
+	// KeepBackground lets a job's leftover processes outlive it.
+	KeepBackground bool
 }
 
 // Run implements Transport.
@@ -64,6 +66,8 @@ func (l *Local) Run(ctx context.Context, t *Task) *exec.Result {
 		Timeout:   t.Timeout,
 		Terminate: l.Terminate,
 		WaitDelay: l.WaitDelay,
+
+		KeepBackground: l.KeepBackground,
 	}
 	if t.Job.HasStdin {
 		spec.Stdin = strings.NewReader(t.Job.Stdin)
