@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -88,10 +89,8 @@ func applyConfig(fs *pflag.FlagSet, configFlag string, getenv func(string) strin
 	v := viper.New()
 	if file != "" {
 		st.file = file
-		v.SetConfigFile(file)
-		v.SetConfigType("yaml")
-		if err := v.ReadInConfig(); err != nil {
-			return nil, usageErr("config file %s: %w", file, errors.New(msg.OneLine(err.Error())))
+		if err := readConfig(v, file); err != nil {
+			return nil, err
 		}
 		var unknown []string
 		for _, k := range v.AllKeys() {
@@ -121,7 +120,12 @@ func applyConfig(fs *pflag.FlagSet, configFlag string, getenv func(string) strin
 			return
 		}
 		if file != "" && v.InConfig(f.Name) {
-			for _, val := range configValues(v.Get(f.Name)) {
+			vals := configValues(v.Get(f.Name))
+			if _, list := f.Value.(pflag.SliceValue); !list && len(vals) != 1 {
+				firstErr = usageErr("config file %s: key %q: a list of %d values, but --%s takes one", file, f.Name, len(vals), f.Name)
+				return
+			}
+			for _, val := range vals {
 				if err := fs.Set(f.Name, val); err != nil {
 					firstErr = usageErr("config file %s: key %q: bad value %q: %w", file, f.Name, val, err)
 					return
@@ -136,6 +140,32 @@ func applyConfig(fs *pflag.FlagSet, configFlag string, getenv func(string) strin
 		return nil, firstErr
 	}
 	return st, nil
+}
+
+// maxConfig is the largest config file parrun reads: a settings file is a
+// few hundred bytes, and --config /dev/zero must not read forever.
+const maxConfig = 1 << 20
+
+// readConfig reads the YAML config file into v, refusing one over
+// maxConfig bytes.
+func readConfig(v *viper.Viper, file string) error {
+	f, err := os.Open(file)
+	if err != nil {
+		return usageErr("config file: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxConfig+1))
+	if err != nil {
+		return usageErr("config file %s: %w", file, err)
+	}
+	if len(data) > maxConfig {
+		return usageErr("config file %s: larger than %d KiB: is it a settings file?", file, maxConfig>>10)
+	}
+	v.SetConfigType("yaml")
+	if err := v.ReadConfig(bytes.NewReader(data)); err != nil {
+		return usageErr("config file %s: %w", file, errors.New(msg.OneLine(err.Error())))
+	}
+	return nil
 }
 
 // configValues turns a YAML value into flag values: a list gives one value

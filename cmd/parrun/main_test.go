@@ -45,7 +45,7 @@ func TestScripts(t *testing.T) {
 				Dir:                 filepath.Join("..", "..", "testdata", "script"),
 				RequireExplicitExec: true,
 				UpdateScripts:       *update,
-				Cmds:                map[string]func(*testscript.TestScript, bool, []string){"sshd-start": cmdSSHDStart, "exits": cmdExits},
+				Cmds:                map[string]func(*testscript.TestScript, bool, []string){"sshd-start": cmdSSHDStart, "exits": cmdExits, "tmpfs": cmdTmpfs},
 				Setup: func(env *testscript.Env) error {
 					// Flags given in a script beat this, as any flag beats
 					// the environment (SPEC §7).
@@ -62,6 +62,8 @@ func TestScripts(t *testing.T) {
 						return cond == mode, nil
 					case "sshd":
 						return sshdUsable()
+					case "root":
+						return isRoot(), nil
 					case "cores2":
 						return runtime.GOMAXPROCS(0) >= 2, nil
 					}

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	osexec "os/exec"
 	"regexp"
 	"runtime"
 	"strings"
@@ -96,6 +97,9 @@ func asFlagErr(flag string, err error) error {
 func (o *Options) validate(cores int) (*config, error) {
 	c := &config{}
 	var err error
+	if o.Workers == "" && o.given("workers") {
+		return nil, flagErr("workers", "-j '': want N, N%%, +N or -N")
+	}
 	if c.sched.Slots, err = sched.ParseSlots(o.Workers, cores); err != nil {
 		return nil, flagErr("workers", "-j %s: %w", o.Workers, err)
 	}
@@ -135,6 +139,8 @@ func (o *Options) validateInput(c *config) error {
 		return usageErr("-n %d: must be at least 1", o.MaxArgs)
 	case o.Shell == "":
 		return usageErr("--shell: empty path")
+	case o.given("shell") && !isProgram(o.Shell):
+		return flagErr("shell", "--shell %s: no such program", o.Shell)
 	case len(words) == 0 && o.NoShell:
 		return usageErr("--no-shell needs a command template")
 	}
@@ -156,7 +162,7 @@ func (o *Options) validateSched(c *config) error {
 		return flagErr("concurrency", "--concurrency %d: must be at least 1", o.Concurrency)
 	case o.MaxJobsPerWorker < 0:
 		return flagErr("max-jobs-per-worker", "--max-jobs-per-worker %d: must be 0 or more", o.MaxJobsPerWorker)
-	case o.QueueSize < -1:
+	case o.QueueSize < -1, o.QueueSize == -1 && o.given("queue-size"):
 		return flagErr("queue-size", "--queue-size %d: must be 0 or more", o.QueueSize)
 	case o.Retries < 0:
 		return usageErr("--retries %d: must be 0 or more", o.Retries)
@@ -209,6 +215,9 @@ func (o *Options) validateOutput(c *config) error {
 	if c.report.BufferSize, err = job.ParseSize(o.BufferSize); err != nil {
 		return flagErr("buffer-size", "--buffer-size %q: %w", o.BufferSize, err)
 	}
+	if o.Results != "" {
+		return asFlagErr("results", report.CheckResults(o.Results))
+	}
 	return nil
 }
 
@@ -242,6 +251,19 @@ func (o *Options) validateScaleOut(c *config) error {
 		c.sched.Slots = n
 	}
 	return nil
+}
+
+// given reports whether the user set flag (on the command line, in the
+// environment or in a config file) rather than leaving its default.
+func (o *Options) given(flag string) bool {
+	return o.settings != nil && o.settings.source[flag] != fromDefault && o.settings.source[flag] != ""
+}
+
+// isProgram reports whether path names a program that can be run: a path
+// to an executable file, or a name on PATH.
+func isProgram(path string) bool {
+	_, err := osexec.LookPath(path)
+	return err == nil
 }
 
 func flagDuration(flag, s string) (time.Duration, error) {

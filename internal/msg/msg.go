@@ -5,7 +5,9 @@ package msg
 
 import (
 	"errors"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // OneLine joins the lines of s with "; ", trimming the ends: for an
@@ -31,4 +33,18 @@ func Root(err error) error {
 		err = u
 	}
 	return err
+}
+
+// Truncate cuts s to at most n bytes, at a character boundary, and says
+// how much was left out: for a command of megabytes in a one-line message
+// (issue 18 item 14). The joblog and --json keep the whole text.
+func Truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + " … (" + strconv.Itoa(len(s)-cut) + " more bytes)"
 }

@@ -33,6 +33,22 @@ func TestFirstLine(t *testing.T) {
 	}
 }
 
+func TestTruncate(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"short", 10, "short"},
+		{"0123456789abc", 10, "0123456789 … (3 more bytes)"},
+		{"ééééé", 3, "é … (8 more bytes)"},
+	} {
+		if got := Truncate(tt.in, tt.n); got != tt.want {
+			t.Errorf("Truncate(%q, %d) = %q; want %q", tt.in, tt.n, got, tt.want)
+		}
+	}
+}
+
 func TestRoot(t *testing.T) {
 	err := fmt.Errorf("spawn: %w", fmt.Errorf("fork: %w", syscall.EAGAIN))
 	if got := Root(err); got != syscall.EAGAIN {

@@ -2,6 +2,7 @@ package report
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -28,7 +29,7 @@ type Joblog struct {
 // appendTo is set (the "+FILE" form, and --resume). The header is written
 // when the file is empty.
 func OpenJoblog(path string, appendTo bool) (*Joblog, error) {
-	flags := os.O_WRONLY | os.O_CREATE
+	flags := os.O_RDWR | os.O_CREATE
 	if appendTo {
 		flags |= os.O_APPEND
 	} else {
@@ -40,8 +41,12 @@ func OpenJoblog(path string, appendTo bool) (*Joblog, error) {
 	}
 	l := &Joblog{f: f, name: path}
 	fi, err := f.Stat()
-	if err == nil && fi.Size() == 0 {
+	switch {
+	case err != nil:
+	case fi.Size() == 0:
 		_, err = io.WriteString(f, JoblogHeader)
+	case appendTo:
+		err = endTornLine(f, fi.Size())
 	}
 	if err != nil {
 		f.Close()
@@ -50,12 +55,34 @@ func OpenJoblog(path string, appendTo bool) (*Joblog, error) {
 	return l, nil
 }
 
-// ExitKilled is the Exitval of a job that parrun stopped (time-out, halt,
-// interrupt), as in GNU parallel. --resume runs such jobs again.
+// endTornLine ends the last line of a joblog of size bytes if a crash cut
+// it short: otherwise the next entry would be glued to it and lost, and its
+// job run once more on the next --resume (issue 18 item 11).
+func endTornLine(f *os.File, size int64) error {
+	var last [1]byte
+	if _, err := f.ReadAt(last[:], size-1); err != nil {
+		return err
+	}
+	if last[0] == '\n' {
+		return nil
+	}
+	_, err := io.WriteString(f, "\n")
+	return err
+}
+
+// ExitKilled is the Exitval of a job that did not run to its end: parrun
+// stopped it (time-out, halt, interrupt), as in GNU parallel, or it never
+// started (a resource limit, a worker or host that died under it), or its
+// output or results could not be delivered. --resume runs such jobs again.
 const ExitKilled = -1
 
-// Line formats one joblog line for a finished job.
-func JoblogLine(d *job.Done) string {
+// ExitBadRecord is the Exitval of a record that could not become a job: it
+// will not become one on a second run either, so --resume skips it.
+const ExitBadRecord = 255
+
+// JoblogLine formats one joblog line for a finished job; lost says that
+// its output or results could not be delivered.
+func JoblogLine(d *job.Done, lost bool) string {
 	res := d.Result
 	host := d.Host
 	if host == "" {
@@ -65,14 +92,7 @@ func JoblogLine(d *job.Done) string {
 	if start.IsZero() {
 		start = time.Now()
 	}
-	exit := res.ExitCode
-	if res.Killed {
-		exit = ExitKilled
-	} else if res.Signal != 0 {
-		exit = 0 // GNU parallel: Exitval is the exit status, Signal the signal
-	} else if exit < 0 {
-		exit = 255 // never ran (bad record, could not start)
-	}
+	exit := exitval(d, lost)
 	recv := outputOf(d).received()
 	cmd := d.Command.String()
 	if len(d.Command.Argv) == 0 && d.Job.Err != nil {
@@ -84,9 +104,28 @@ func JoblogLine(d *job.Done) string {
 		0, recv, exit, int(res.Signal), cmd)
 }
 
-// Write appends the job's line.
-func (l *Joblog) Write(d *job.Done) error {
-	if _, err := io.WriteString(l.f, JoblogLine(d)); err != nil {
+// exitval is the job's Exitval column.
+func exitval(d *job.Done, lost bool) int {
+	res := d.Result
+	switch {
+	case d.Job.Err != nil:
+		return ExitBadRecord
+	case lost, res.Killed, res.ExitCode < 0:
+		return ExitKilled
+	case res.Signal != 0:
+		return 0 // GNU parallel: Exitval is the exit status, Signal the signal
+	case res.Err != nil && res.ExitCode == 0:
+		// It ran and exited 0, but its output was cut short or its
+		// --return files did not come back: not a success to skip.
+		return ExitKilled
+	}
+	return res.ExitCode
+}
+
+// Write appends the job's line; lost says that its output or results
+// could not be delivered.
+func (l *Joblog) Write(d *job.Done, lost bool) error {
+	if _, err := io.WriteString(l.f, JoblogLine(d, lost)); err != nil {
 		return fmt.Errorf("writing joblog %s: %w", l.name, err)
 	}
 	return nil
@@ -116,7 +155,9 @@ func (e JoblogEntry) Finished(failedToo bool) bool {
 
 // ReadJoblog reads a joblog for --resume: the last entry for each sequence
 // number. A missing file is an empty log. Lines that do not parse (a torn
-// last line after a crash) are ignored: their jobs run again.
+// last line after a crash) are ignored: their jobs run again. Lines of any
+// length are read, in constant memory: only the first columns matter, and
+// a Command column of megabytes is skipped, not held (issue 18 item 12).
 func ReadJoblog(path string) (map[int64]JoblogEntry, error) {
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
@@ -127,23 +168,46 @@ func ReadJoblog(path string) (map[int64]JoblogEntry, error) {
 	}
 	defer f.Close()
 	out := map[int64]JoblogEntry{}
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 64<<10), 16<<20)
-	for sc.Scan() {
-		fields := strings.SplitN(sc.Text(), "\t", 9)
-		if len(fields) != 9 {
-			continue
+	br := bufio.NewReaderSize(f, 64<<10)
+	for {
+		head, err := lineHead(br)
+		if len(head) > 0 {
+			if seq, e, ok := parseEntry(head); ok {
+				out[seq] = e
+			}
 		}
-		seq, err1 := strconv.ParseInt(fields[0], 10, 64)
-		exit, err2 := strconv.Atoi(fields[6])
-		sig, err3 := strconv.Atoi(fields[7])
-		if err1 != nil || err2 != nil || err3 != nil {
-			continue // the header, or a torn line
+		if err == io.EOF {
+			return out, nil
 		}
-		out[seq] = JoblogEntry{Exitval: exit, Signal: sig}
+		if err != nil {
+			return nil, fmt.Errorf("reading joblog %s: %w", path, err)
+		}
 	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("reading joblog %s: %w", path, err)
+}
+
+// lineHead returns the start of the next line (at most the reader's buffer
+// size; the rest is read and dropped), without its newline.
+func lineHead(br *bufio.Reader) ([]byte, error) {
+	line, err := br.ReadSlice('\n')
+	head := append([]byte(nil), line...)
+	for err == bufio.ErrBufferFull {
+		_, err = br.ReadSlice('\n')
 	}
-	return out, nil
+	return bytes.TrimSuffix(head, []byte("\n")), err
+}
+
+// parseEntry parses the columns --resume needs from the start of a line:
+// Seq, Exitval and Signal. The header and torn lines do not parse.
+func parseEntry(head []byte) (seq int64, e JoblogEntry, ok bool) {
+	fields := strings.SplitN(string(head), "\t", 9)
+	if len(fields) != 9 {
+		return 0, e, false
+	}
+	seq, err1 := strconv.ParseInt(fields[0], 10, 64)
+	exit, err2 := strconv.Atoi(fields[6])
+	sig, err3 := strconv.Atoi(fields[7])
+	if err1 != nil || err2 != nil || err3 != nil {
+		return 0, e, false
+	}
+	return seq, JoblogEntry{Exitval: exit, Signal: sig}, true
 }

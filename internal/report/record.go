@@ -16,10 +16,16 @@ import (
 // Record is one job as --json and result.json describe it (SPEC §4). The
 // README documents the schema; keep the two in step.
 type Record struct {
-	Seq        int64     `json:"seq"`
-	ID         string    `json:"id"`
-	Args       []string  `json:"args"`
-	Command    string    `json:"command"`
+	Seq     int64    `json:"seq"`
+	ID      string   `json:"id"`
+	Args    []string `json:"args"`
+	Command string   `json:"command"`
+	// ArgsB64 and CommandB64 are there when an argument or the command is
+	// not valid UTF-8: JSON strings would hold U+FFFD in place of its
+	// bytes, and the record would no longer say which input it was
+	// (issue 18 item 15). Each argument is base64 (standard encoding).
+	ArgsB64    []string  `json:"args_b64,omitempty"`
+	CommandB64 string    `json:"command_b64,omitempty"`
 	ExitCode   int       `json:"exit_code"`
 	Signal     string    `json:"signal"`
 	TimedOut   bool      `json:"timed_out"`
@@ -58,6 +64,17 @@ func NewRecord(d *job.Done) *Record {
 	}
 	if rec.Host == "" {
 		rec.Host = "localhost"
+	}
+	if !utf8.ValidString(rec.Command) {
+		rec.CommandB64 = base64.StdEncoding.EncodeToString([]byte(rec.Command))
+	}
+	for _, a := range args {
+		if !utf8.ValidString(a) {
+			for _, a := range args {
+				rec.ArgsB64 = append(rec.ArgsB64, base64.StdEncoding.EncodeToString([]byte(a)))
+			}
+			break
+		}
 	}
 	if j.Err != nil {
 		rec.Error = j.Err.Error()

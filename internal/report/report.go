@@ -59,6 +59,9 @@ func GroupingOf(group, lineBuffer, ungroup, keepOrder bool) (Grouping, error) {
 const (
 	// maxFailedListed is how many failed jobs the closing list names.
 	maxFailedListed = 20
+	// maxBrief is the most of a command or an error a line on stderr
+	// quotes; the joblog and --json keep the whole of it.
+	maxBrief = 400
 )
 
 // Options configure a Report.
@@ -224,8 +227,19 @@ func (r *Report) Done(d *job.Done) error {
 	} else {
 		errs = append(errs, r.write(d))
 	}
+	// Disk trouble stops the run (SPEC §6, issue 5): a spill file that
+	// could not be written means lost output, and parrun says which file.
+	if d.Result != nil && errors.Is(d.Result.Err, exec.ErrSpill) {
+		errs = append(errs, d.Result.Err)
+	}
+	err := errors.Join(errs...)
 	if r.opts.Joblog != nil {
-		errs = append(errs, r.opts.Joblog.Write(d))
+		// A job whose output or results could not be delivered is not
+		// finished: the joblog says so (-1), so that --resume runs it
+		// again (issue 18 item 1).
+		if jerr := r.opts.Joblog.Write(d, err != nil); jerr != nil {
+			err = errors.Join(err, jerr)
+		}
 	}
 	r.summary.add(d)
 	var tail string
@@ -233,12 +247,6 @@ func (r *Report) Done(d *job.Done) error {
 		tail = stderrTail(d)
 	}
 	outputOf(d).release()
-	// Disk trouble stops the run (SPEC §6, issue 5): a spill file that
-	// could not be written means lost output, and parrun says which file.
-	if d.Result != nil && errors.Is(d.Result.Err, exec.ErrSpill) {
-		errs = append(errs, d.Result.Err)
-	}
-	err := errors.Join(errs...)
 	r.outMu.Lock()
 	r.counts.done++
 	if d.Failed() {
@@ -258,7 +266,7 @@ func (r *Report) write(d *job.Done) error {
 	if d.Job.Err != nil {
 		r.lock()
 		defer r.unlock()
-		_, err := fmt.Fprintf(r.stderr, "parrun: job %d: %s\n", d.Job.Seq, msg.FirstLine(d.Job.Err.Error()))
+		_, err := fmt.Fprintf(r.stderr, "parrun: job %d: %s\n", d.Job.Seq, brief(d.Job.Err.Error()))
 		return wrapOut(err)
 	}
 	if r.opts.DryRun {
@@ -282,7 +290,7 @@ func (r *Report) write(d *job.Done) error {
 	}
 	if d.Result.Err != nil {
 		r.lock()
-		fmt.Fprintf(r.stderr, "parrun: job %d: %s\n", d.Job.Seq, msg.FirstLine(d.Result.Err.Error()))
+		fmt.Fprintf(r.stderr, "parrun: job %d: %s\n", d.Job.Seq, brief(d.Result.Err.Error()))
 		r.unlock()
 	}
 	return errors.Join(errs...)
@@ -332,28 +340,32 @@ func describeFailure(d *job.Done) string {
 	res := d.Result
 	switch {
 	case d.Job.Err != nil:
-		why = msg.FirstLine(d.Job.Err.Error())
+		why = brief(d.Job.Err.Error())
 	case res.TimedOut:
 		why = "timed out"
 	case res.Signal != 0:
 		why = "signal " + exec.SignalName(res.Signal)
 	case res.Err != nil:
-		why = msg.FirstLine(res.Err.Error())
+		why = brief(res.Err.Error())
 	default:
 		why = fmt.Sprintf("exit %d", res.ExitCode)
 	}
 	cmd := ""
 	if len(d.Command.Argv) > 0 {
-		cmd = ": " + msg.FirstLine(d.Command.String())
+		cmd = ": " + brief(d.Command.String())
 	}
 	return fmt.Sprintf("job %d (%s)%s", d.Job.Seq, why, cmd)
 }
+
+// brief is s as one line of a message on stderr: its first line, cut to
+// maxBrief bytes.
+func brief(s string) string { return msg.Truncate(msg.FirstLine(s), maxBrief) }
 
 // Notice writes a one-line notice for the user on stderr.
 func (r *Report) Notice(text string) {
 	r.lock()
 	defer r.unlock()
-	fmt.Fprintf(r.stderr, "parrun: %s\n", msg.FirstLine(text))
+	fmt.Fprintf(r.stderr, "parrun: %s\n", brief(text))
 }
 
 // Close ends the report: when any job failed, it prints the closing list

@@ -2,6 +2,7 @@ package report
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,6 +10,31 @@ import (
 
 	"github.com/parrun/parrun/internal/job"
 )
+
+// CheckResults checks, before any job starts, that --results DIR can
+// hold results: it is made if missing, and a file can be created in it. A
+// run that would find out only when its first job ends has started jobs
+// whose results it cannot keep (issue 18 item 10).
+func CheckResults(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("--results %s: %w", dir, msgOf(err))
+	}
+	f, err := os.CreateTemp(dir, ".parrun-check-*")
+	if err != nil {
+		return fmt.Errorf("--results %s: cannot write in it: %w", dir, msgOf(err))
+	}
+	f.Close()
+	return os.Remove(f.Name())
+}
+
+// msgOf strips a *PathError to its errno when the path is named already.
+func msgOf(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
 
 // resultsDir is DIR/<seq>.
 func (r *Report) resultsDir(j *job.Job) string {

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/parrun/parrun/internal/job"
-	"github.com/parrun/parrun/internal/msg"
 )
 
 // slowestListed is how many of the slowest jobs --summary names.
@@ -42,7 +41,7 @@ func (s *summary) add(d *job.Done) {
 	if len(s.slowest) == slowestListed && d.Result.Duration <= s.slowest[len(s.slowest)-1].d {
 		return
 	}
-	s.slowest = append(s.slowest, slowJob{seq: d.Job.Seq, d: d.Result.Duration, cmd: msg.FirstLine(d.Command.String())})
+	s.slowest = append(s.slowest, slowJob{seq: d.Job.Seq, d: d.Result.Duration, cmd: brief(d.Command.String())})
 	slices.SortStableFunc(s.slowest, func(a, b slowJob) int { return int(b.d - a.d) })
 	if len(s.slowest) > slowestListed {
 		s.slowest = s.slowest[:slowestListed]
