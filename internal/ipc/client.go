@@ -90,6 +90,10 @@ type Client struct {
 	// killGrace is how long beyond a job's termination sequence Run waits
 	// for its Done before it kills the worker; tests shorten it.
 	killGrace time.Duration
+	// stalled says that the running job's time-out, its termination
+	// sequence and killGrace passed without its Done: the worker was
+	// killed (a stopped worker, a stalled link).
+	stalled atomic.Bool
 
 	pmu      sync.Mutex // guards reaped and killed
 	reaped   bool
@@ -299,6 +303,18 @@ func (w *Client) Run(ctx context.Context, spec *JobSpec, stdout, stderr io.Write
 	if ctx.Done() != nil {
 		wg.Go(func() { w.watch(ctx, seq, spec, sent, runDone) })
 	}
+	if spec.Timeout > 0 {
+		// The time-out is the worker's to enforce; if the worker cannot
+		// (kill -STOP, a stalled ssh link), the coordinator gives up on it
+		// too, and the job fails like one whose worker died (issue 18
+		// item 6).
+		var stall deadman
+		stall.arm(spec.Timeout+sequenceLength(spec.Terminate)+w.killGrace, func() {
+			w.stalled.Store(true)
+			w.kill()
+		})
+		defer stall.stop()
+	}
 	err := w.s.sendJob(w.job, seq, stdinOf(spec))
 	close(sent)
 	if err != nil {
@@ -443,6 +459,10 @@ func (w *Client) died(res *exec.Result, err error) *exec.Result {
 	st := w.reap(exitGrace)
 	res.Duration = time.Since(res.Start)
 	res.Err = fmt.Errorf("%w: %s", ErrWorkerExited, describeExit(st))
+	if w.stalled.Load() {
+		res.TimedOut = true
+		res.Err = fmt.Errorf("%w: killed: it did not answer within the job's time-out, termination sequence and %v", ErrWorkerExited, w.killGrace)
+	}
 	return res
 }
 

@@ -4,7 +4,6 @@
 package msg
 
 import (
-	"errors"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -28,11 +27,26 @@ func FirstLine(s string) string {
 
 // Root is the innermost error err wraps: the errno behind a system
 // call's error, or the message behind a parser's wrappers.
+// Of an error that wraps several (fmt.Errorf with two %w), the last is
+// followed: the cause, where parrun puts a category first.
 func Root(err error) error {
-	for u := errors.Unwrap(err); u != nil; u = errors.Unwrap(err) {
-		err = u
+	for {
+		switch u := err.(type) {
+		case interface{ Unwrap() error }:
+			if u.Unwrap() == nil {
+				return err
+			}
+			err = u.Unwrap()
+		case interface{ Unwrap() []error }:
+			errs := u.Unwrap()
+			if len(errs) == 0 {
+				return err
+			}
+			err = errs[len(errs)-1]
+		default:
+			return err
+		}
 	}
-	return err
 }
 
 // Truncate cuts s to at most n bytes, at a character boundary, and says

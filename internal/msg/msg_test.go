@@ -54,6 +54,10 @@ func TestRoot(t *testing.T) {
 	if got := Root(err); got != syscall.EAGAIN {
 		t.Errorf("Root = %v; want EAGAIN", got)
 	}
+	two := fmt.Errorf("%w: %w", errors.New("category"), fmt.Errorf("pipe: %w", syscall.EMFILE))
+	if got := Root(two); got != syscall.EMFILE {
+		t.Errorf("Root(two) = %v; want EMFILE", got)
+	}
 	plain := errors.New("plain")
 	if got := Root(plain); got != plain {
 		t.Errorf("Root(plain) = %v", got)

@@ -21,6 +21,11 @@ const (
 	minConcurrency = 4
 )
 
+// stallAfter is how long a job may fail to start for a resource limit
+// while no other job runs before the run gives up (ErrStalled). A variable
+// only so that tests can shorten it.
+var stallAfter = 10 * time.Second
+
 // runJob runs one job in a slot, retrying it as --retries allows, and
 // returns its Done with the last attempt's Output. limited is called when
 // an attempt could not start because a resource limit was hit (the pool's
@@ -47,7 +52,7 @@ func (r *run) runJob(j *job.Job, slot int, limited func(error)) (d *job.Done) {
 		d.Attempts++
 		d.Output = r.sink.Start(j, d.Command, slot)
 		d.Result = r.attempt(j, d, slot, limited)
-		if !d.Result.Failed() || d.Attempts > retries || r.startCtx.Err() != nil || errors.Is(d.Result.Err, ErrHostDown) {
+		if !d.Result.Failed() || d.Attempts > retries || r.startCtx.Err() != nil || slotGone(d.Result.Err) {
 			return d
 		}
 		// Only the last attempt's output is reported (README).
@@ -73,19 +78,56 @@ func (r *run) attempt(j *job.Job, d *job.Done, slot int, limited func(error)) *e
 	env := r.env(j, slot)
 	task := &Task{Job: j, Slot: slot, Argv: d.Command.Argv, Env: env, JobEnv: env[len(r.opts.Env):], Timeout: timeout}
 	task.Stdout, task.Stderr = job.Streams(d.Output)
-	backoff := minBackoff
+	w := waiter{r: r}
 	for {
+		r.running.Add(1)
 		res := r.tr.Run(r.ctx, task)
+		r.running.Add(-1)
 		d.Host = task.Host
 		if !isResourceErr(res.Err) || r.ctx.Err() != nil {
 			return res
 		}
 		limited(res.Err)
-		if !sleepCtx(r.ctx, backoff) {
+		if err := w.wait(res.Err); err != nil {
+			res.Err = err
 			return res
 		}
-		backoff = min(2*backoff, maxBackoff)
 	}
+}
+
+// slotGone reports whether an attempt came back because its slot cannot
+// run it (the host is down, the worker cannot start): the job goes to
+// another slot, without counting as a retry.
+func slotGone(err error) bool {
+	return errors.Is(err, ErrHostDown) || errors.Is(err, ErrSlotUnavailable)
+}
+
+// A waiter backs off between attempts to start a job that hit a resource
+// limit: longer each time, up to maxBackoff. It gives up when the limit
+// has held for stallAfter while no other job of the run was running to
+// free anything, and stops the run: waiting on would wait for ever.
+type waiter struct {
+	r       *run
+	backoff time.Duration
+	since   time.Time
+}
+
+// wait waits before the next attempt. It returns nil to try again, or
+// the error the job fails with.
+func (w *waiter) wait(cause error) error {
+	if w.since.IsZero() {
+		w.since, w.backoff = time.Now(), minBackoff
+	}
+	if w.r.running.Load() == 0 && time.Since(w.since) >= stallAfter {
+		err := fmt.Errorf("%w for %v, and no other job of this run was running to free what is short: %w", ErrStalled, stallAfter, cause)
+		w.r.stopStarting(err)
+		return err
+	}
+	if !sleepCtx(w.r.ctx, w.backoff) {
+		return cause
+	}
+	w.backoff = min(2*w.backoff, maxBackoff)
+	return nil
 }
 
 // isResourceErr reports whether err says a job could not start because a

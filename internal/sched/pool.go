@@ -73,23 +73,63 @@ func (p *fixedPool) wait() {
 	p.runners.Wait()
 }
 
-// runner runs the jobs of one slot until work is closed or its host goes.
+// runner runs the jobs of one slot until work is closed, its host goes, or
+// its worker cannot start while other slots' can.
 func (p *fixedPool) runner(slot int) {
 	for {
 		it, ok := p.next()
 		if !ok {
 			return
 		}
-		d := p.r.runJob(it.j, slot, p.r.noticeLimit)
-		if d.Result != nil && errors.Is(d.Result.Err, ErrHostDown) && p.r.ctx.Err() == nil {
-			job.Discard(d.Output)
-			d.Output = nil
-			p.retire(it, d)
+		if !p.run(it, slot) {
 			return
 		}
-		p.r.finish(it, d)
-		p.inflight.Done()
 	}
+}
+
+// run runs one job in the slot and reports whether the slot goes on.
+func (p *fixedPool) run(it item, slot int) bool {
+	w := waiter{r: p.r}
+	for {
+		d := p.r.runJob(it.j, slot, p.r.noticeLimit)
+		if d.Result == nil || p.r.ctx.Err() != nil || !slotGone(d.Result.Err) {
+			p.r.finish(it, d)
+			p.inflight.Done()
+			return true
+		}
+		job.Discard(d.Output)
+		d.Output = nil
+		if errors.Is(d.Result.Err, ErrHostDown) {
+			p.retire(it, d)
+			return false
+		}
+		// ErrSlotUnavailable: out of processes or descriptors. Fewer
+		// workers from now on, if another slot can take the job; the last
+		// one waits for what is short to come back, as any job does.
+		p.r.noticeLimit(d.Result.Err)
+		if p.handBack(it) {
+			return false
+		}
+		if err := w.wait(d.Result.Err); err != nil {
+			d.Result.Err = err
+			p.r.finish(it, d)
+			p.inflight.Done()
+			return true
+		}
+	}
+}
+
+// handBack gives a job to the other runners and retires this one, unless
+// it is the last.
+func (p *fixedPool) handBack(it item) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.live <= 1 {
+		return false
+	}
+	p.live--
+	p.back <- it
+	return true
 }
 
 // next returns the next job for a runner: a handed-back one first.

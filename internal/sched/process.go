@@ -109,7 +109,12 @@ func (p *Process) Run(ctx context.Context, t *Task) *exec.Result {
 	}
 	sw, err := p.worker(ctx, t.Slot, h)
 	if err != nil {
-		if h.Remote && ctx.Err() == nil {
+		switch {
+		case errors.Is(exec.ResourceLimit("", err), exec.ErrResourceLimit):
+			// This machine is out of processes or descriptors: the slot
+			// gives its job to a slot whose worker runs (issue 18 item 8).
+			return &exec.Result{ExitCode: -1, Start: time.Now(), Err: fmt.Errorf("%w: %w", ErrSlotUnavailable, err)}
+		case h.Remote && ctx.Err() == nil:
 			return p.markDown(h, err)
 		}
 		return &exec.Result{ExitCode: -1, Start: time.Now(), Err: err}

@@ -191,6 +191,8 @@ type run struct {
 
 	halt        halter
 	limitNotice sync.Once
+	// running counts the attempts in a Transport's Run right now.
+	running atomic.Int64
 
 	// Input progress, written by the reader, read by halt percentages.
 	nRead, nSkipped atomic.Int64
@@ -224,6 +226,9 @@ func (r *run) run(src Source) (Stats, error) {
 		r.stats.Stopped = context.Cause(r.startCtx)
 	}
 	r.stats.Read, r.stats.Skipped = int(r.nRead.Load()), int(r.nSkipped.Load())
+	if r.sinkErr == nil && errors.Is(r.stats.Stopped, ErrStalled) {
+		return r.stats, r.stats.Stopped
+	}
 	if r.sinkErr == nil && errors.Is(r.stats.Stopped, ErrNoHosts) {
 		return r.stats, fmt.Errorf("%w (see above): %d jobs reported, the rest of the input not run", ErrNoHosts, r.stats.Jobs)
 	}

@@ -40,6 +40,20 @@ type Task struct {
 // slot; the attempt does not count for --retries.
 var ErrHostDown = errors.New("host down")
 
+// ErrSlotUnavailable is wrapped by the Err of an attempt a Transport could
+// not run because the worker of its slot cannot start for a resource limit
+// (process mode; EMFILE, EAGAIN): the job goes to another slot and this
+// one is retired while others remain, so that fewer workers hold what is
+// short. The attempt does not count for --retries (SPEC §3: resource
+// exhaustion never fails a job).
+var ErrSlotUnavailable = errors.New("slot unavailable")
+
+// ErrStalled is wrapped by Run's error when a job could not start for a
+// resource limit for stallAfter while no other job of the run was running
+// to free what is short: the run could never make progress, and waiting
+// on would hang (issue 18 item 5).
+var ErrStalled = errors.New("no job can start")
+
 // ErrNoHosts is Stats.Stopped when every slot's host went down: the jobs
 // not yet run were not run.
 var ErrNoHosts = errors.New("every host is down")
