@@ -37,12 +37,15 @@ func execute(ctx context.Context, o *Options, ios *iostreams.IOStreams) (exitCod
 		defer jl.Close()
 		cfg.report.Joblog, cfg.sched.Skip = jl, skip
 	}
-	rep := report.New(cfg.report, ios.Out, ios.ErrOut)
-
 	// Signals: the first stops the run and passes the signal to running
-	// jobs; a second kills them at once (SPEC §6).
+	// jobs; a second kills them at once (SPEC §6). A failed write to
+	// parrun's own output stops it too (the report's Stop).
 	ctx, stopSignals := handleSignals(ctx)
 	defer stopSignals()
+	ctx, stopRun := context.WithCancelCause(ctx)
+	defer stopRun(nil)
+	cfg.report.Stop = stopRun
+	rep := report.New(cfg.report, ios.Out, ios.ErrOut)
 
 	cfg.sched.Env = os.Environ()
 	cfg.sched.Notify = rep.Notice

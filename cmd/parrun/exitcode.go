@@ -50,14 +50,22 @@ func (i interrupted) Error() string              { return "interrupted by " + i.
 func (i interrupted) Signal() syscall.Signal     { return i.sig }
 func (i interrupted) Escalated() <-chan struct{} { return i.escalate }
 
+// brokenPipe reports whether err says parrun's own stdout was closed by
+// its reader.
+func brokenPipe(err error) bool {
+	return errors.Is(err, syscall.EPIPE) && errors.Is(err, report.ErrOutput)
+}
+
 // codeFor maps the outcome of a run to the exit status, in one place.
 func codeFor(err error, failed int, cause error) exitCode {
 	var in interrupted
 	switch {
 	case errors.As(cause, &in):
 		return exitSignalBase + exitCode(in.sig)
-	case err != nil && errors.Is(err, syscall.EPIPE) && errors.Is(err, report.ErrOutput):
+	case brokenPipe(err), brokenPipe(cause):
 		return exitBrokenPipe
+	case errors.Is(cause, report.ErrOutput):
+		return exitError
 	case err != nil:
 		return exitError
 	}

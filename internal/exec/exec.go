@@ -110,9 +110,9 @@ type Spec struct {
 	Dir string
 	// Stdin is the job's standard input; nil is /dev/null.
 	Stdin io.Reader
-	// Stdout and Stderr receive the job's output. An *os.File is handed to
-	// the job as it is; any other writer is fed from a pipe as the job
-	// writes. nil discards.
+	// Stdout and Stderr receive the job's output. An *os.File, or a
+	// Filer's file, is handed to the job as it is; any other writer is fed
+	// from a pipe as the job writes. nil discards.
 	Stdout, Stderr io.Writer
 	// Timeout, when positive, cancels the job after that long with cause
 	// ErrTimedOut.

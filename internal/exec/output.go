@@ -9,6 +9,12 @@ import (
 	"time"
 )
 
+// A Filer is an output writer that stands for a file: a job run here
+// writes to the file itself, with no copy through parrun.
+type Filer interface {
+	File() *os.File
+}
+
 // outputs are the output streams of one job being run: an *os.File goes to
 // the job as it is; any other writer is fed from a pipe by a copy
 // goroutine that the outputs own, and that drain waits for.
@@ -39,6 +45,10 @@ func newOutputs(cmd *osexec.Cmd, stdout, stderr io.Writer) (*outputs, error) {
 		}
 		if f, ok := w.(*os.File); ok {
 			*target = f
+			continue
+		}
+		if f, ok := w.(Filer); ok {
+			*target = f.File()
 			continue
 		}
 		pr, pw, err := outputPipe()

@@ -39,8 +39,8 @@ func (d *Done) Failed() bool { return d.Result.Failed() }
 // its maker knows what it is made of (buffers, spill files, result files).
 type Output interface {
 	// Streams returns the writers of the job's stdout and stderr; nil
-	// discards that stream. An *os.File is handed to the job's process as
-	// it is.
+	// discards that stream. An *os.File, or an exec.Filer's file, is
+	// handed to the job's process as it is.
 	Streams() (stdout, stderr io.Writer)
 	// Discard releases the output without reporting it. It may be called
 	// more than once.

@@ -72,6 +72,9 @@ func (l *lineWriter) emit(all bool) error {
 		defer l.r.unlock()
 	}
 	_, err := l.w.Write(l.out)
+	if err != nil && l.r != nil {
+		l.r.stop(err)
+	}
 	return err
 }
 

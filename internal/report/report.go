@@ -12,6 +12,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/parrun/parrun/internal/exec"
@@ -85,6 +86,11 @@ type Options struct {
 	ResultsDir string
 	// Summary prints totals and the slowest jobs on stderr at the end.
 	Summary bool
+	// Stop, when set, stops the run: it is called once, from any
+	// goroutine, with an error wrapping ErrOutput when writing a job's
+	// output to parrun's own stdout or stderr failed outside Done
+	// (--line-buffer, --ungroup), where no Done would return the error.
+	Stop func(error)
 }
 
 // A Report is the sink of a run: it implements sched.Sink. Build it with
@@ -97,8 +103,9 @@ type Report struct {
 	// (line-buffered and ungrouped output, -v) and the results goroutine.
 	outMu sync.Mutex
 
-	failed  []failure
-	nFailed int
+	failed   []failure
+	nFailed  int
+	stopOnce sync.Once
 
 	progressState
 	summary summary
@@ -179,12 +186,16 @@ func (r *Report) Start(j *job.Job, cmd job.Command, slot int) job.Output {
 // passThrough hands a file to the job as it is (no copy at all), or wraps
 // another writer with the output lock.
 func (r *Report) passThrough(w io.Writer) io.Writer {
+	lw := &lockedWriter{r: r, w: w}
 	if f, ok := w.(*os.File); ok {
-		return f
+		return &fileOut{lockedWriter: lw, f: f}
 	}
-	return &lockedWriter{r: r, w: w}
+	return lw
 }
 
+// lockedWriter writes a job's output to one of parrun's own streams under
+// the output lock. A failed write stops the run (Options.Stop): the job
+// writing it would otherwise run on for ever (issue 18 item 4).
 type lockedWriter struct {
 	r *Report
 	w io.Writer
@@ -193,7 +204,29 @@ type lockedWriter struct {
 func (l *lockedWriter) Write(p []byte) (int, error) {
 	l.r.lock()
 	defer l.r.unlock()
-	return l.w.Write(p)
+	n, err := l.w.Write(p)
+	if err != nil {
+		l.r.stop(err)
+	}
+	return n, err
+}
+
+// fileOut is parrun's own stdout or stderr as a file: a job in this
+// process gets the file itself (exec.Filer: no copy at all), a worker's
+// output chunks are written to it.
+type fileOut struct {
+	*lockedWriter
+	f *os.File
+}
+
+// File implements exec.Filer.
+func (o *fileOut) File() *os.File { return o.f }
+
+// stop stops the run once parrun's own output has failed outside Done.
+func (r *Report) stop(err error) {
+	if r.opts.Stop != nil {
+		r.stopOnce.Do(func() { r.opts.Stop(wrapOut(err)) })
+	}
 }
 
 // lock takes the output lock and erases the progress bar, so that what is
@@ -277,6 +310,11 @@ func (r *Report) write(d *job.Done) error {
 		// Output that could not be kept whole is not written half: the
 		// run stops with the spill error, which names the file.
 		return nil
+	}
+	if f, ok := outputOf(d).stdout.(*fileOut); ok && d.Result.Signal == syscall.SIGPIPE && pipeBroken(f.f) {
+		// An ungrouped job wrote to parrun's stdout itself and died of
+		// SIGPIPE: the reader is gone, for every job (issue 18 item 4).
+		return wrapOut(syscall.EPIPE)
 	}
 	var errs []error
 	o := outputOf(d)
