@@ -49,6 +49,11 @@ func execute(ctx context.Context, o *Options, ios *iostreams.IOStreams) (exitCod
 
 	cfg.sched.Env = os.Environ()
 	cfg.sched.Notify = rep.Notice
+	if room, limited := exec.ProcessRoom(); limited && !cfg.remote.Active() {
+		if note := cfg.sched.FitRoom(room); note != "" {
+			rep.Notice(note)
+		}
+	}
 	tr, closeTransport, err := transport(ctx, cfg, rep.Notice, ios.ErrOut)
 	defer closeTransport()
 	if err != nil {

@@ -28,3 +28,7 @@ func outputPipe() (r, w *os.File, err error) {
 
 // watchExit: without pidfds, the caller waits with cmd.Wait.
 func watchExit(int) (wait func(), release func(), ok bool) { return nil, nil, false }
+
+// ProcessRoom: these systems' limits are not read; resource errors are
+// met by back-off alone.
+func ProcessRoom() (room int, ok bool) { return 0, false }

@@ -302,7 +302,7 @@ func TestUngroupPassesThrough(t *testing.T) {
 	j.mustDone(nil)
 	h.check("partial\n", "e")
 
-	// A file goes to the job as it is, with no copy.
+	// A file goes to the job as it is, with no copy (exec.Filer).
 	f, err := os.Create(t.TempDir() + "/out")
 	if err != nil {
 		t.Fatal(err)
@@ -311,8 +311,10 @@ func TestUngroupPassesThrough(t *testing.T) {
 	r := New(Options{Grouping: Ungroup}, f, f)
 	jb := &job.Job{Seq: 1, Whole: []string{"a"}}
 	out, errw := job.Streams(r.Start(jb, jb.Command(direct, 1), 1))
-	if out != io.Writer(f) || errw != io.Writer(f) {
-		t.Errorf("Start returned %T, %T; want the *os.File itself", out, errw)
+	for _, w := range []io.Writer{out, errw} {
+		if fl, ok := w.(exec.Filer); !ok || fl.File() != f {
+			t.Errorf("Start returned %T; want an exec.Filer of the *os.File itself", w)
+		}
 	}
 }
 
