@@ -143,7 +143,9 @@ type Result struct {
 	// TimedOut reports that the job was stopped by its time-out.
 	TimedOut bool
 	// Killed reports that parrun stopped the job: its context was done
-	// (time-out, halt, interrupt) and the termination sequence ran.
+	// (time-out, halt, interrupt), the termination sequence ran, and the
+	// job died of a signal. One that caught the signal and exited did not
+	// die of it: its exit status stands.
 	Killed bool
 	// Start and Duration time the job's run.
 	Start    time.Time
@@ -272,7 +274,7 @@ func (r *Runner) Run(ctx context.Context, s *Spec) *Result {
 	pgid := cmd.Process.Pid
 	r.Reaper.Add(pgid)
 	l := watchLeader(cmd)
-	res.Killed = l.await(ctx, outer, s)
+	stopped := l.await(ctx, outer, s)
 	outs.drain(s.WaitDelay, ctx.Done())
 	if !s.KeepBackground {
 		// The leader is gone; so are the processes it left behind. Its
@@ -283,10 +285,13 @@ func (r *Runner) Run(ctx context.Context, s *Spec) *Result {
 	r.Reaper.Remove(pgid)
 	res.Duration = l.end.Sub(res.Start)
 	finish(res, cmd.ProcessState, s, l.werr, outs.errs)
-	// Stopped or timed out only when parrun's termination sequence ran
-	// while the leader lived: a job that ended by itself just before a
-	// time-out or a Ctrl-C ended by itself (issue 18 item 2).
-	res.TimedOut = res.Killed && errors.Is(context.Cause(ctx), ErrTimedOut)
+	// Decided from what happened (issue 18 item 2): timed out when the
+	// time-out's termination sequence ran while the leader lived; stopped
+	// (Killed) when it then died of a signal. A job that ended by itself
+	// before the sequence ran, or that caught the signal and exited,
+	// ended as its exit status says.
+	res.TimedOut = stopped && errors.Is(context.Cause(ctx), ErrTimedOut)
+	res.Killed = stopped && res.Signal != 0
 	return res
 }
 

@@ -110,7 +110,7 @@ func exitval(d *job.Done, lost bool) int {
 	switch {
 	case d.Job.Err != nil:
 		return ExitBadRecord
-	case lost, res.Killed, res.ExitCode < 0:
+	case lost, res.Killed, res.TimedOut, res.ExitCode < 0:
 		return ExitKilled
 	case res.Signal != 0:
 		return 0 // GNU parallel: Exitval is the exit status, Signal the signal
