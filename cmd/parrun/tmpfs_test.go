@@ -1,3 +1,5 @@
+//go:build linux
+
 package main
 
 import (
@@ -29,6 +31,3 @@ func cmdTmpfs(ts *testscript.TestScript, neg bool, args []string) {
 		}
 	})
 }
-
-// isRoot is the script condition [root].
-func isRoot() bool { return os.Geteuid() == 0 }
