@@ -61,3 +61,19 @@ bench: build
 
 clean:
 	rm -rf bin
+
+# Re-records GNU parallel's results for testdata/gnu/cases.txt into
+# testdata/gnu/expected, which TestGNUOracle compares parrun with (CI has no
+# GNU parallel). The oracle is GNU parallel 20221122, as Debian 12 ships it;
+# --csv also needs Text::CSV (libtext-csv-perl).
+.PHONY: gnu-oracle
+gnu-oracle:
+	@v=$$(parallel --will-cite --version 2>/dev/null | sed -n '1s/^GNU parallel //p'); \
+	if [ -z "$$v" ]; then \
+		echo "gnu-oracle: GNU parallel is not installed; testdata/gnu/expected is unchanged"; \
+	elif [ "$$v" != 20221122 ]; then \
+		echo "gnu-oracle: GNU parallel $$v is not 20221122, the version the oracle records; testdata/gnu/expected is unchanged"; \
+		exit 1; \
+	else \
+		sh testdata/gnu/record.sh; \
+	fi
