@@ -30,61 +30,86 @@ func newPool(r *run) pool {
 }
 
 // fixedPool is Slots runner goroutines, one per slot, each running one job
-// after another. It owns the host-down hand-back of scale-out: a runner
-// whose attempt comes back with ErrHostDown hands its job to the others
-// and retires; the others take handed-back jobs before new ones. When the
-// last runner retires there is nowhere to hand jobs to: they fail with the
+// after another. A job goes to the lowest idle slot (freeSlots), as GNU
+// parallel gives it the lowest free job slot. The pool owns the host-down
+// hand-back of scale-out: a runner whose attempt comes back with
+// ErrHostDown hands its job to another and retires; a runner that goes
+// idle takes handed-back jobs before it takes new ones. When the last
+// runner retires there is nowhere to hand jobs to: they fail with the
 // host's error and nothing more starts (ErrNoHosts).
 type fixedPool struct {
 	r    *run
-	work chan item
-	back chan item // handed back by retiring runners; each hands back one
-	// inflight counts launched jobs not yet finished: work is closed only
+	idle *freeSlots
+	in   []chan item // in[slot-1]: the job launched on that slot
+	// inflight counts launched jobs not yet finished: in is closed only
 	// once it is zero, so that a job handed back late still finds a runner.
 	inflight sync.WaitGroup
 	runners  sync.WaitGroup
 
+	// mu orders going idle against handing back: a runner goes idle only
+	// when back is empty, and a job is put in back only when no runner is
+	// idle, so no handed-back job waits while a runner idles.
 	mu   sync.Mutex
-	live int // runners not retired
+	back []item // handed back, waiting for a runner
+	live int    // runners not retired
 }
 
 func newFixedPool(r *run) *fixedPool {
-	p := &fixedPool{r: r, work: make(chan item), back: make(chan item, r.opts.Slots), live: r.opts.Slots}
-	for slot := 1; slot <= r.opts.Slots; slot++ {
+	n := r.opts.Slots
+	p := &fixedPool{r: r, idle: newFreeSlots(n), in: make([]chan item, n), live: n}
+	for slot := 1; slot <= n; slot++ {
+		p.in[slot-1] = make(chan item, 1)
 		p.runners.Go(func() { p.runner(slot) })
 	}
 	return p
 }
 
 func (p *fixedPool) launch(it item) bool {
-	p.inflight.Add(1)
-	select {
-	case p.work <- it:
-		return true
-	case <-p.r.startCtx.Done():
-		p.inflight.Done()
+	slot, ok := p.idle.take(p.r.startCtx)
+	if !ok {
 		return false
 	}
+	p.inflight.Add(1)
+	p.in[slot-1] <- it
+	return true
 }
 
 func (p *fixedPool) wait() {
 	p.inflight.Wait()
-	close(p.work)
+	for _, in := range p.in {
+		close(in)
+	}
 	p.runners.Wait()
 }
 
-// runner runs the jobs of one slot until work is closed, its host goes, or
+// runner runs the jobs of one slot until in is closed, its host goes, or
 // its worker cannot start while other slots' can.
 func (p *fixedPool) runner(slot int) {
-	for {
-		it, ok := p.next()
-		if !ok {
-			return
-		}
-		if !p.run(it, slot) {
-			return
+	for it := range p.in[slot-1] {
+		for {
+			if !p.run(it, slot) {
+				return
+			}
+			var ok bool
+			if it, ok = p.goIdle(slot); !ok {
+				break
+			}
 		}
 	}
+}
+
+// goIdle returns a handed-back job for the runner of slot, or else puts
+// the slot back among the idle ones.
+func (p *fixedPool) goIdle(slot int) (item, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.back) > 0 {
+		it := p.back[0]
+		p.back = p.back[1:]
+		return it, true
+	}
+	p.idle.put(slot)
+	return item{}, false
 }
 
 // run runs one job in the slot and reports whether the slot goes on.
@@ -128,23 +153,18 @@ func (p *fixedPool) handBack(it item) bool {
 		return false
 	}
 	p.live--
-	p.back <- it
+	p.giveLocked(it)
 	return true
 }
 
-// next returns the next job for a runner: a handed-back one first.
-func (p *fixedPool) next() (item, bool) {
-	select {
-	case it := <-p.back:
-		return it, true
-	default:
+// giveLocked hands a job to the lowest idle runner, or queues it for the
+// next runner that goes idle. p.mu is held.
+func (p *fixedPool) giveLocked(it item) {
+	if slot, ok := p.idle.tryTake(); ok {
+		p.in[slot-1] <- it
+		return
 	}
-	select {
-	case it, ok := <-p.work:
-		return it, ok
-	case it := <-p.back:
-		return it, true
-	}
+	p.back = append(p.back, it)
 }
 
 // retire takes a runner whose host went down out of the pool, handing its
@@ -154,21 +174,17 @@ func (p *fixedPool) retire(it item, d *job.Done) {
 	defer p.mu.Unlock()
 	p.live--
 	if p.live > 0 {
-		p.back <- it
+		p.giveLocked(it)
 		return
 	}
 	p.r.stopStarting(ErrNoHosts)
 	p.r.finish(it, d)
 	p.inflight.Done()
-	for {
-		select {
-		case b := <-p.back:
-			p.r.finish(b, &job.Done{Job: b.j, Result: notRun(d.Result.Err)})
-			p.inflight.Done()
-		default:
-			return
-		}
+	for _, b := range p.back {
+		p.r.finish(b, &job.Done{Job: b.j, Result: notRun(d.Result.Err)})
+		p.inflight.Done()
 	}
+	p.back = nil
 }
 
 // perJobPool runs each job on a goroutine of its own (coroutine mode), at
@@ -180,31 +196,26 @@ func (p *fixedPool) retire(it item, d *job.Done) {
 // for the pool's life.
 type perJobPool struct {
 	r       *run
-	free    chan int
+	free    *freeSlots
 	jobs    sync.WaitGroup
 	taken   atomic.Int64 // slots taken out of circulation
 	restore int          // GOMAXPROCS before the pool
 }
 
 func newPerJobPool(r *run) *perJobPool {
-	p := &perJobPool{r: r, free: make(chan int, r.parallel())}
-	for s := 1; s <= cap(p.free); s++ {
-		p.free <- s
-	}
+	p := &perJobPool{r: r, free: newFreeSlots(r.parallel())}
 	p.restore = runtime.GOMAXPROCS(r.opts.Slots)
 	return p
 }
 
 func (p *perJobPool) launch(it item) bool {
-	var s int
-	select {
-	case s = <-p.free:
-	case <-p.r.startCtx.Done():
+	s, ok := p.free.take(p.r.startCtx)
+	if !ok {
 		return false
 	}
 	p.jobs.Go(func() {
 		p.r.finish(it, p.r.runJob(it.j, s, p.shrink))
-		p.free <- s
+		p.free.put(s)
 	})
 	return true
 }
@@ -219,13 +230,11 @@ func (p *perJobPool) wait() {
 // is above minConcurrency.
 func (p *perJobPool) shrink(err error) {
 	p.r.noticeLimit(err)
-	if p.taken.Add(1) > int64(cap(p.free)-minConcurrency) {
+	if p.taken.Add(1) > int64(p.r.parallel()-minConcurrency) {
 		p.taken.Add(-1)
 		return
 	}
-	select {
-	case <-p.free:
-	default:
+	if !p.free.retireHighest() {
 		p.taken.Add(-1)
 	}
 }
