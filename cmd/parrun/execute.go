@@ -21,7 +21,7 @@ import (
 func execute(ctx context.Context, o *Options, ios *iostreams.IOStreams) (exitCode, error) {
 	cfg, err := o.validate(defaultWorkers())
 	if err != nil {
-		return exitError, o.settings.explain(err)
+		return exitError, explain(o.settings, err)
 	}
 	cfg.input.Stdin = ios.In
 	src, err := input.Open(cfg.input)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/parrun/parrun/internal/settings"
 	"os"
 	osexec "os/exec"
 	"regexp"
@@ -47,7 +48,7 @@ type Options struct {
 	// Args are the positional arguments: the template and ::: groups.
 	Args []string
 	// settings say where each flag's value came from.
-	settings *settings
+	settings *settings.Origin
 }
 
 // config is the validated form of Options: what the packages below need.
@@ -242,7 +243,7 @@ func (o *Options) validateScaleOut(c *config) error {
 		return asFlagErr("", err)
 	}
 	if c.sched.Mode != sched.ModeProcess {
-		if o.settings != nil && o.settings.source["mode"] == fromFlag {
+		if o.settings != nil && o.settings.Source["mode"] == settings.Flag {
 			return flagErr("mode", "--mode %s: --ssh and --worker-cmd run jobs in worker processes; use --mode process or leave --mode out", o.Mode)
 		}
 		c.sched.Mode = sched.ModeProcess
@@ -256,7 +257,7 @@ func (o *Options) validateScaleOut(c *config) error {
 // given reports whether the user set flag (on the command line, in the
 // environment or in a config file) rather than leaving its default.
 func (o *Options) given(flag string) bool {
-	return o.settings != nil && o.settings.source[flag] != fromDefault && o.settings.source[flag] != ""
+	return o.settings != nil && o.settings.Source[flag] != settings.Default && o.settings.Source[flag] != ""
 }
 
 // isProgram reports whether path names a program that can be run: a path

@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"github.com/parrun/parrun/internal/settings"
 	"strings"
 	"syscall"
 	"testing"
@@ -40,7 +41,7 @@ func TestScaleOutOptions(t *testing.T) {
 	base := func() *Options {
 		return &Options{Workers: "3", Mode: "thread", Concurrency: 1, MaxArgs: 1, Shell: "/bin/sh",
 			Halt: "never", Order: "fifo", Progress: "auto", BufferSize: "1M", QueueSize: -1,
-			Args: []string{"echo"}, settings: &settings{source: map[string]configSource{"mode": fromEnv}}}
+			Args: []string{"echo"}, settings: &settings.Origin{Source: map[string]settings.Source{"mode": settings.Env}}}
 	}
 	tests := []struct {
 		name      string
@@ -52,11 +53,11 @@ func TestScaleOutOptions(t *testing.T) {
 		{"worker-cmd keeps -j", func(o *Options) { o.WorkerCmd = "srun --" }, 3, "process", ""},
 		{"mode typed", func(o *Options) {
 			o.SSH = []string{"a"}
-			o.settings.source["mode"] = fromFlag
+			o.settings.Source["mode"] = settings.Flag
 		}, 0, "", "--mode thread: --ssh and --worker-cmd"},
 		{"mode process typed", func(o *Options) {
 			o.SSH, o.Mode = []string{"a"}, "process"
-			o.settings.source["mode"] = fromFlag
+			o.settings.Source["mode"] = settings.Flag
 		}, 3, "process", ""},
 		{"transfer alone", func(o *Options) { o.Transfer = true }, 0, "", "need --ssh or --worker-cmd"},
 		{"return alone", func(o *Options) { o.Return = []string{"x"} }, 0, "", "need --ssh or --worker-cmd"},

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/parrun/parrun/internal/settings"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -87,12 +88,12 @@ their output and exit status.`,
 		DisableFlagsInUseLine: true,
 		Args:                  cobra.ArbitraryArgs,
 		RunE: func(c *cobra.Command, args []string) error {
-			st, err := applyConfig(c.Flags(), o.Config, os.Getenv, os.LookupEnv)
+			st, err := settings.Apply(c.Flags(), o.Config, os.Getenv, os.LookupEnv)
 			if err != nil {
-				return err
+				return &FlagError{Err: err}
 			}
 			if o.PrintConfig {
-				return printConfig(ios.Out, c.Flags(), st)
+				return st.Print(ios.Out, c.Flags())
 			}
 			o.settings = st
 			o.Args = args

@@ -1,0 +1,71 @@
+package settings
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/spf13/pflag"
+)
+
+// TestApplyLayers checks the order flags > PARRUN_* > config file >
+// defaults, and that each flag's source is recorded.
+func TestApplyLayers(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "c.yaml")
+	if err := os.WriteFile(file, []byte("workers: 3\ntimeout: 5s\nmode: thread\narg-file: [a, b]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
+	fs.String("workers", "", "")
+	fs.String("timeout", "", "")
+	fs.String("mode", "", "")
+	fs.String("kill-after", "2s", "")
+	fs.StringSlice("arg-file", nil, "")
+	if err := fs.Parse([]string{"--mode", "process"}); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"PARRUN_TIMEOUT": "9s", "PARRUN_MODE": "coroutine"}
+	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	o, err := Apply(fs, file, func(k string) string { return env[k] }, lookup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][2]string{
+		"mode":       {"process", "flag"},
+		"timeout":    {"9s", "env"},
+		"workers":    {"3", "file"},
+		"kill-after": {"2s", "default"},
+		"arg-file":   {"[a,b]", "file"},
+	}
+	for name, w := range want {
+		if got := fs.Lookup(name).Value.String(); got != w[0] {
+			t.Errorf("--%s = %q, want %q", name, got, w[0])
+		}
+		if got := string(o.Source[name]); got != w[1] {
+			t.Errorf("--%s came from %q, want %q", name, got, w[1])
+		}
+	}
+}
+
+func TestApplyBadFile(t *testing.T) {
+	for _, tc := range []struct{ name, yaml, want string }{
+		{"unknown key", "wokers: 3\n", `unknown key "wokers"`},
+		{"list for a scalar", "workers: [1, 2]\n", "a list of 2 values, but --workers takes one"},
+		{"not yaml", "workers: [\n", "config file"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			file := filepath.Join(t.TempDir(), "c.yaml")
+			if err := os.WriteFile(file, []byte(tc.yaml), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
+			fs.String("workers", "", "")
+			_, err := Apply(fs, file, func(string) string { return "" }, func(string) (string, bool) { return "", false })
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error = %v, want one containing %q", err, tc.want)
+			}
+		})
+	}
+}
