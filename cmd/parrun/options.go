@@ -18,6 +18,7 @@ import (
 	"github.com/parrun/parrun/internal/remote"
 	"github.com/parrun/parrun/internal/report"
 	"github.com/parrun/parrun/internal/sched"
+	"github.com/parrun/parrun/internal/shell"
 )
 
 // Options are parrun's flags and arguments as typed, before validation,
@@ -121,6 +122,9 @@ func (o *Options) validateInput(c *config) error {
 	if err != nil {
 		return usageErr("%w", err)
 	}
+	if o.Shell == "" { // GNU's choice, made once here for every mode (SPEC §2)
+		o.Shell = shell.Choose(os.Getenv, shell.Proc{Root: "/proc"}, os.Getppid())
+	}
 	var argFiles []input.Source // -a files come first, in the order given
 	for _, f := range o.ArgFiles {
 		argFiles = append(argFiles, input.Source{File: f, IsFile: true})
@@ -138,8 +142,6 @@ func (o *Options) validateInput(c *config) error {
 	switch {
 	case o.MaxArgs < 1:
 		return usageErr("-n %d: must be at least 1", o.MaxArgs)
-	case o.Shell == "":
-		return usageErr("--shell: empty path")
 	case o.given("shell") && !isProgram(o.Shell):
 		return flagErr("shell", "--shell %s: no such program", o.Shell)
 	case len(words) == 0 && o.NoShell:

@@ -126,7 +126,7 @@ their output and exit status.`,
 	f.IntVarP(&o.MaxArgs, "max-args", "n", 1, "put `N` records into each job")
 	f.BoolVar(&o.JSONL, "jsonl", false, "each input line is a JSON object describing one job")
 	f.BoolVar(&o.NoShell, "no-shell", false, "run the template as argv, without a shell")
-	f.StringVar(&o.Shell, "shell", "/bin/sh", "the shell that runs commands")
+	f.StringVar(&o.Shell, "shell", "", "the shell that runs commands (default: $PARALLEL_SHELL, the parent shell, $SHELL, /bin/sh)")
 	f.BoolVar(&o.Group, "group", false, "write each job's output whole when it ends (default)")
 	f.BoolVarP(&o.KeepOrder, "keep-order", "k", false, "write output in input order")
 	f.BoolVar(&o.LineBuffer, "line-buffer", false, "write whole lines as jobs print them")

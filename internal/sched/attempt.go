@@ -144,10 +144,12 @@ func (r *run) noticeLimit(err error) {
 }
 
 // env is the job's environment: the run's, the job's own, and
-// PARRUN_SEQ/PARRUN_SLOT (SPEC §2). Later entries win, as in os/exec.
+// PARRUN_SEQ/PARRUN_SLOT with GNU parallel's PARALLEL_SEQ/PARALLEL_JOBSLOT
+// beside them (SPEC §2). Later entries win, as in os/exec.
 func (r *run) env(j *job.Job, slot int) []string {
-	env := make([]string, 0, len(r.opts.Env)+len(j.Env)+2)
+	env := make([]string, 0, len(r.opts.Env)+len(j.Env)+4)
 	env = append(env, r.opts.Env...)
 	env = append(env, j.Env...)
-	return append(env, "PARRUN_SEQ="+strconv.FormatInt(j.Seq, 10), "PARRUN_SLOT="+strconv.Itoa(slot))
+	seq, sl := strconv.FormatInt(j.Seq, 10), strconv.Itoa(slot)
+	return append(env, "PARRUN_SEQ="+seq, "PARRUN_SLOT="+sl, "PARALLEL_SEQ="+seq, "PARALLEL_JOBSLOT="+sl)
 }

@@ -785,7 +785,7 @@ func TestTask(t *testing.T) {
 	if t1 == nil || t2 == nil {
 		t.Fatalf("tasks = %v; want jobs 1 and 2", tasks)
 	}
-	if want := []string{"RUN=x", "JOB=0", "JOB=1", "PARRUN_SEQ=1", "PARRUN_SLOT=1"}; !slices.Equal(t1.Env, want) {
+	if want := []string{"RUN=x", "JOB=0", "JOB=1", "PARRUN_SEQ=1", "PARRUN_SLOT=1", "PARALLEL_SEQ=1", "PARALLEL_JOBSLOT=1"}; !slices.Equal(t1.Env, want) {
 		t.Errorf("job 1 Env = %q; want %q", t1.Env, want)
 	}
 	if want := []string{"prog", "a"}; !slices.Equal(t1.Argv, want) {
