@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/parrun/parrun/internal/exec"
+	"github.com/parrun/parrun/internal/gnuargs"
 	"github.com/parrun/parrun/internal/iostreams"
 	"github.com/parrun/parrun/internal/ipc"
 	"github.com/parrun/parrun/internal/msg"
@@ -45,7 +46,7 @@ func run(ctx context.Context, args []string, ios *iostreams.IOStreams) exitCode 
 		code, err = execute(ctx, o, ios)
 		return err
 	})
-	cmd.SetArgs(args)
+	cmd.SetArgs(gnuargs.Rewrite(cmd.Flags(), args))
 	cmd.SetIn(ios.In)
 	cmd.SetOut(ios.Out)
 	cmd.SetErr(ios.ErrOut)
