@@ -79,7 +79,7 @@ their output and exit status.`,
   seq 100 | parrun -k 'curl -s https://example.test/item/{}'
 
   # CI: a JSON line per job, a joblog to --resume from, a status line now and then
-  parrun --json --joblog ci.joblog --progress plain make -C {} test ::: pkg/*
+  parrun --json --joblog ci.joblog --progress=plain make -C {} test ::: pkg/*
 
   # structured jobs: one JSON object per line, with env, dir, timeout, retries
   parrun --jsonl < jobs.jsonl`,
@@ -153,7 +153,8 @@ their output and exit status.`,
 	f.StringVar(&o.Results, "results", "", "save each job's stdout, stderr and result.json under `DIR`/<seq>/")
 	f.BoolVar(&o.JSON, "json", false, "write one JSON object per job on stdout instead of its output")
 	f.BoolVar(&o.Summary, "summary", false, "print totals and the slowest jobs on stderr at the end")
-	f.StringVar(&o.Progress, "progress", report.ProgressAuto, "progress display: auto, bar, plain or off")
+	f.StringVar(&o.Progress, "progress", report.ProgressAuto, "progress display, --progress=`MODE`: auto, bar, plain or off; a bare --progress (GNU's switch) shows it: the bar on a terminal, plain lines otherwise")
+	f.Lookup("progress").NoOptDefVal = report.ProgressOn
 	f.StringVar(&o.Config, "config", "", "read settings from `FILE` (default ./.parrun.yaml, then $XDG_CONFIG_HOME/parrun/config.yaml)")
 	f.BoolVar(&o.PrintConfig, "print-config", false, "print the effective settings and where each came from, run nothing")
 	f.StringArrayVarP(&o.SSH, "ssh", "S", nil, "run jobs on `HOSTS` over ssh: [N/][user@]host[:port],… (: is this machine; repeatable)")

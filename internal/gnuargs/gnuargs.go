@@ -13,6 +13,10 @@ import (
 var Aliases = map[string]string{
 	"-P": "-j", "--max-procs": "--workers", "--lb": "--line-buffer", "--dryrun": "--dry-run",
 	"--will-cite": "", "--no-notice": "", "-r": "", "--no-run-if-empty": "",
+	"--sshlogin": "--ssh", "--slf": "--ssh-file", "--sshloginfile": "--ssh-file",
+	// GNU's --bar and --eta draw on stderr; parrun's bar shows done/total
+	// and the ETA (SPEC §5).
+	"--bar": "--progress=bar", "--eta": "--progress=bar",
 }
 
 // Rewrite returns args with the aliases of the flags before the command

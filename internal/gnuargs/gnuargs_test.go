@@ -15,6 +15,10 @@ func flags() *pflag.FlagSet {
 	fs.Bool("line-buffer", false, "")
 	fs.Bool("dry-run", false, "")
 	fs.String("tag", "", "")
+	fs.StringArrayP("ssh", "S", nil, "")
+	fs.String("ssh-file", "", "")
+	fs.String("progress", "auto", "")
+	fs.Lookup("progress").NoOptDefVal = "on"
 	return fs
 }
 
@@ -24,6 +28,8 @@ func TestRewrite(t *testing.T) {
 		{"--max-procs=3 echo -P", "--workers=3 echo -P"},
 		{"--will-cite --no-notice -r -k echo ::: a", "-k echo ::: a"},
 		{"--lb --dryrun echo", "--line-buffer --dry-run echo"},
+		{"--sshlogin 2/h --slf f --sshloginfile g echo", "--ssh 2/h --ssh-file f --ssh-file g echo"},
+		{"--bar --eta -k echo", "--progress=bar --progress=bar -k echo"},
 		{"-j -r echo", "-j -r echo"}, // -r is -j's value here
 		{"-- -r", "-- -r"},
 		{"--tag -P echo", "--tag -P echo"},

@@ -18,6 +18,9 @@ const (
 	ProgressBar   = "bar"
 	ProgressPlain = "plain"
 	ProgressAuto  = "auto"
+	// ProgressOn is a bare --progress, GNU's switch: show progress, the
+	// bar on a terminal and plain lines otherwise.
+	ProgressOn = "on"
 )
 
 // Tuning knobs of the progress display.
@@ -25,7 +28,7 @@ const (
 	// barRedraw is how often the bar is redrawn when nothing happens, so
 	// the rate and ETA stay current.
 	barRedraw = 200 * time.Millisecond
-	// PlainInterval is how often --progress plain prints a status line.
+	// PlainInterval is how often --progress=plain prints a status line.
 	PlainInterval = 5 * time.Second
 )
 
@@ -148,13 +151,16 @@ func ParseProgress(style string, stderrTTY bool) (string, error) {
 	switch style {
 	case ProgressBar, ProgressPlain, ProgressOff:
 		return style, nil
-	case ProgressAuto:
+	case ProgressAuto, ProgressOn:
 		if stderrTTY {
 			return ProgressBar, nil
 		}
+		if style == ProgressOn {
+			return ProgressPlain, nil
+		}
 		return ProgressOff, nil
 	}
-	return "", fmt.Errorf("--progress %q: want auto, bar, plain or off", style)
+	return "", fmt.Errorf("--progress=%q: want auto, bar, plain or off (or a bare --progress)", style)
 }
 
 // Counting wraps the run's job source so that the display knows how many
