@@ -33,6 +33,7 @@ type Options struct {
 	Delimiter, Colsep, Shell string
 	MaxArgs                  int
 	Null, JSONL, NoShell     bool
+	Link                     bool // --link/--xapply
 	// Output and results (SPEC §4, §5).
 	BufferSize, Joblog, Results, Progress string
 	Group, KeepOrder, LineBuffer, Ungroup bool
@@ -129,7 +130,7 @@ func (o *Options) validateInput(c *config) error {
 	for _, f := range o.ArgFiles {
 		argFiles = append(argFiles, input.Source{File: f, IsFile: true})
 	}
-	c.input = input.Config{Sources: append(argFiles, sources...), MaxArgs: o.MaxArgs, JSONL: o.JSONL,
+	c.input = input.Config{Sources: append(argFiles, sources...), MaxArgs: o.MaxArgs, JSONL: o.JSONL, LinkAll: o.Link,
 		Template: len(words) > 0, Shell: o.Shell, PriorityCol: o.PriorityCol}
 	if c.input.Delim, err = input.Delimiter(o.Delimiter, o.Null); err != nil {
 		return asFlagErr("delimiter", err)

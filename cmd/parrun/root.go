@@ -136,6 +136,9 @@ supported.`,
 	f.StringVar(&o.Colsep, "colsep", "", "split each record into columns {1}, {2}… at `REGEX`")
 	f.IntVarP(&o.MaxArgs, "max-args", "n", 1, "put `N` records into each job")
 	f.BoolVar(&o.JSONL, "jsonl", false, "each input line is a JSON object describing one job")
+	// GNU parallel input flags (issue 13, the input part).
+	f.BoolVar(&o.Link, "link", false, "link all input sources element-wise; shorter ones wrap around (GNU)")
+	f.BoolVar(&o.Link, "xapply", false, "alias of --link")
 	f.BoolVar(&o.NoShell, "no-shell", false, "run the template as argv, without a shell")
 	f.StringVar(&o.Shell, "shell", "", "the shell that runs commands (default: $PARALLEL_SHELL, the parent shell, $SHELL, /bin/sh)")
 	f.BoolVar(&o.Group, "group", false, "write each job's output whole when it ends (default)")

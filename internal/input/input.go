@@ -27,7 +27,8 @@ type Source struct {
 	File   string
 	IsFile bool
 	// Link joins this source element-wise to the one before it (:::+ and
-	// ::::+), as GNU parallel's --link: the shorter ones wrap around.
+	// ::::+): as in GNU parallel, the linked unit stops at its shortest
+	// member.
 	Link bool
 }
 
@@ -35,6 +36,10 @@ type Source struct {
 type Config struct {
 	// Sources in order; none means standard input.
 	Sources []Source
+	// LinkAll links every source element-wise (GNU's --link/--xapply):
+	// the jobs are as many as the longest source has values, and the
+	// shorter sources wrap around.
+	LinkAll bool
 	Stdin   io.Reader
 	// Delim separates records; "" means "\n".
 	Delim string
@@ -189,9 +194,9 @@ func Open(cfg Config) (*Reader, error) {
 			groups[i] = append(groups[i], string(b))
 		}
 	}
-	r.next = product(groups, srcs)
+	r.next = product(groups, srcs, r.cfg.LinkAll)
 	if !cfg.JSONL {
-		r.total = productSize(groups, srcs)
+		r.total = productSize(groups, srcs, r.cfg.LinkAll)
 		if r.total > 0 {
 			r.total = (r.total + int64(cfg.MaxArgs) - 1) / int64(cfg.MaxArgs)
 		}
@@ -205,22 +210,43 @@ func Open(cfg Config) (*Reader, error) {
 func (r *Reader) Total() (n int64, ok bool) { return r.total, r.total >= 0 }
 
 // productSize is the number of tuples product yields.
-func productSize(groups [][]string, srcs []Source) int64 {
+func productSize(groups [][]string, srcs []Source, linkAll bool) int64 {
 	n := int64(1)
-	unit := int64(0)
-	for i, g := range groups {
-		if len(g) == 0 {
-			return 0
-		}
-		if !srcs[i].Link {
-			if i > 0 {
-				n *= unit
-			}
-			unit = 0
-		}
-		unit = max(unit, int64(len(g)))
+	for _, u := range units(groups, srcs, linkAll) {
+		n *= int64(u.n)
 	}
-	return n * unit
+	return n
+}
+
+// A unit is a run of linked groups that advance together: n tuples.
+type unit struct {
+	members [][]string
+	n       int
+}
+
+// units groups the sources into linked units. A :::+ unit stops at its
+// shortest member (GNU parallel); with linkAll (--link) every source is one
+// unit as long as its longest member, the shorter ones wrapping around.
+// A member with no values empties its unit either way: it has nothing to
+// wrap around to.
+func units(groups [][]string, srcs []Source, linkAll bool) []*unit {
+	var us []*unit
+	for i, g := range groups {
+		if i == 0 || !(srcs[i].Link || linkAll) {
+			us = append(us, &unit{n: len(g)})
+		}
+		u := us[len(us)-1]
+		u.members = append(u.members, g)
+		if linkAll {
+			u.n = max(u.n, len(g))
+		} else {
+			u.n = min(u.n, len(g))
+		}
+		if len(g) == 0 {
+			u.n = 0
+		}
+	}
+	return us
 }
 
 func name(file string) string {
@@ -253,30 +279,12 @@ func (r *Reader) Close() error {
 }
 
 // product iterates over the cartesian product of the linked units of
-// groups, first unit slowest. Consecutive linked groups form one unit whose
-// length is its longest member's; shorter members wrap around.
-func product(groups [][]string, srcs []Source) func() (rec, error) {
-	type unit struct {
-		members [][]string
-		n       int
-	}
-	var units []*unit
-	for i, g := range groups {
-		if !srcs[i].Link {
-			units = append(units, &unit{})
-		}
-		u := units[len(units)-1]
-		u.members = append(u.members, g)
-		u.n = max(u.n, len(g))
-	}
+// groups (see units), first unit slowest.
+func product(groups [][]string, srcs []Source, linkAll bool) func() (rec, error) {
+	units := units(groups, srcs, linkAll)
 	empty := false
 	for _, u := range units {
-		for _, m := range u.members {
-			if len(m) == 0 {
-				// A member with no values has nothing to wrap around to.
-				empty = true
-			}
-		}
+		empty = empty || u.n == 0
 	}
 	idx := make([]int, len(units))
 	done := empty

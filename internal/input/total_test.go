@@ -12,8 +12,8 @@ func TestTotal(t *testing.T) {
 	}{
 		{"one group", []Source{{Values: []string{"a", "b", "c"}}}, 1, 3, true},
 		{"product", []Source{{Values: []string{"a", "b"}}, {Values: []string{"1", "2", "3"}}}, 1, 6, true},
-		{"linked wraps to the longer", []Source{{Values: []string{"a", "b"}}, {Values: []string{"1", "2", "3"}, Link: true}}, 1, 3, true},
-		{"link then product", []Source{{Values: []string{"a"}}, {Values: []string{"1", "2"}, Link: true}, {Values: []string{"x", "y"}}}, 1, 4, true},
+		{"linked stops at the shorter", []Source{{Values: []string{"a", "b"}}, {Values: []string{"1", "2", "3"}, Link: true}}, 1, 2, true},
+		{"link then product", []Source{{Values: []string{"a"}}, {Values: []string{"1", "2"}, Link: true}, {Values: []string{"x", "y"}}}, 1, 2, true},
 		{"empty group", []Source{{Values: []string{"a"}}, {Values: nil}}, 1, 0, true},
 		{"batches round up", []Source{{Values: []string{"a", "b", "c"}}}, 2, 2, true},
 		{"stdin is streamed", nil, 1, -1, false},
