@@ -127,7 +127,7 @@ supported.`,
 
 	f.StringVarP(&o.Workers, "workers", "j", "", "jobs at once: N, N% of cores, +N, -N (default: usable cores)")
 	f.StringVar(&o.Workers, "jobs", "", "alias of --workers")
-	f.StringVarP(&o.Mode, "mode", "m", string(sched.ModeThread), "how jobs run: thread, process or coroutine")
+	f.StringVar(&o.Mode, "mode", string(sched.ModeThread), "how jobs run: thread, process or coroutine")
 	f.IntVar(&o.Concurrency, "concurrency", sched.DefaultConcurrency, "coroutine mode: jobs in flight")
 	f.IntVar(&o.MaxJobsPerWorker, "max-jobs-per-worker", 0, "process mode: replace a worker after `N` jobs (0 = never)")
 	f.StringArrayVarP(&o.ArgFiles, "arg-file", "a", nil, "read input records from `FILE` (repeatable: product)")
