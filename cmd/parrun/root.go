@@ -157,7 +157,7 @@ supported.`,
 	f.StringVar(&o.KillAfter, "kill-after", "2s", "time between SIGTERM and SIGKILL")
 	f.BoolVar(&o.KeepBackground, "keep-background", false, "let the processes a job leaves behind outlive it (default: killed when it ends)")
 	f.StringVar(&o.TermSeq, "termseq", "", "termination sequence, GNU style: TERM,200,TERM,100,KILL,25 (ms)")
-	f.IntVar(&o.Retries, "retries", 0, "give a failed job up to `N` more attempts")
+	f.IntVar(&o.Retries, "retries", 0, "run a failed job up to `N` times in all (0: until it succeeds)")
 	f.StringVar(&o.RetryDelay, "retry-delay", "", "pause before each retry")
 	f.StringVar(&o.Halt, "halt", "never", "stop early: never, soon|now,fail|success|done=N or =P%")
 	f.StringVar(&o.Joblog, "joblog", "", "write GNU parallel's joblog to `FILE` (+FILE appends)")

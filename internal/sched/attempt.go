@@ -44,15 +44,17 @@ func (r *run) runJob(j *job.Job, slot int, limited func(error)) (d *job.Done) {
 		return &job.Done{Job: j} // not started: a placeholder
 	}
 	d.Command = j.Command(r.opts.Template, slot)
-	retries := r.opts.Retries
-	if j.Retries >= 0 {
-		retries = j.Retries
+	tries := r.opts.Retries
+	if j.Retries == 0 {
+		tries = RetryUntilSuccess // JSONL "retries": 0 means what --retries 0 means (GNU)
+	} else if j.Retries > 0 {
+		tries = j.Retries
 	}
 	for {
 		d.Attempts++
 		d.Output = r.sink.Start(j, d.Command, slot)
 		d.Result = r.attempt(j, d, slot, limited)
-		if !d.Result.Failed() || d.Attempts > retries || r.startCtx.Err() != nil || slotGone(d.Result.Err) {
+		if !d.Result.Failed() || (tries >= 0 && d.Attempts >= tries) || r.startCtx.Err() != nil || slotGone(d.Result.Err) {
 			return d
 		}
 		// Only the last attempt's output is reported (README).

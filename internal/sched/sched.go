@@ -76,6 +76,11 @@ const (
 	DefaultConcurrency = 1024
 )
 
+// RetryUntilSuccess is the Options.Retries of --retries 0: a failed job is
+// rerun until it succeeds or the run stops. GNU 20221122 reruns it even
+// after a success; parrun stops at the first success, as GNU documents.
+const RetryUntilSuccess = -1
+
 // Options configure a run. The zero value is not useful: Slots and
 // Template (or jobs carrying their own commands) are needed.
 type Options struct {
@@ -110,8 +115,11 @@ type Options struct {
 	// Order is the order jobs leave the read-ahead window; "" is
 	// OrderFIFO.
 	Order Order
-	// Retries is how many more attempts a failed job gets (--retries); a
-	// job's own Retries, when not negative, wins.
+	// Retries is how many attempts a job gets in all (--retries N, GNU
+	// parallel's "try failing jobs N times"): 0 and 1 both mean one attempt,
+	// so the zero value runs each job once; RetryUntilSuccess reruns a
+	// failed job until it succeeds (--retries 0). A job's own Retries, when
+	// not negative, wins, with 0 meaning RetryUntilSuccess (SPEC §6, §9).
 	Retries int
 	// RetryDelay is the pause before each retry.
 	RetryDelay time.Duration
