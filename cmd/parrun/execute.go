@@ -57,7 +57,7 @@ func execute(ctx context.Context, o *Options, ios *iostreams.IOStreams) (exitCod
 	tr, closeTransport, err := transport(ctx, cfg, rep.Notice, ios.ErrOut)
 	defer closeTransport()
 	if err != nil {
-		return codeFor(err, 0, context.Cause(ctx)), err // Ctrl-C while connecting is still 130
+		return codeFor(err, exitOK, context.Cause(ctx)), err // Ctrl-C while connecting is still 130
 	}
 	if n, ok := src.Total(); ok {
 		rep.Read(n, true)
@@ -69,7 +69,7 @@ func execute(ctx context.Context, o *Options, ios *iostreams.IOStreams) (exitCod
 	if err := rep.Close(); runErr == nil {
 		runErr = err
 	}
-	return outcome(stats, runErr, context.Cause(ctx), rep)
+	return outcome(stats, cfg.sched.Halt, runErr, context.Cause(ctx), rep)
 }
 
 // transport is how the run's jobs run: in this process, or in worker
@@ -109,8 +109,8 @@ func transport(ctx context.Context, cfg *config, notify func(string), stderr io.
 
 // outcome maps the end of a run to its exit status and error, and says
 // why a run stopped early because of --halt.
-func outcome(stats sched.Stats, runErr, cause error, rep *report.Report) (exitCode, error) {
-	code := codeFor(runErr, stats.Failed, cause)
+func outcome(stats sched.Stats, halt sched.Halt, runErr, cause error, rep *report.Report) (exitCode, error) {
+	code := codeFor(runErr, jobsCode(stats, halt), cause)
 	if errors.Is(stats.Stopped, sched.ErrHaltNow) || errors.Is(stats.Stopped, sched.ErrHaltSoon) {
 		rep.Notice(stats.Stopped.Error()) // "--halt now,fail=1 reached: …"
 	}

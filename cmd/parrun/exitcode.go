@@ -5,6 +5,7 @@ import (
 	"syscall"
 
 	"github.com/parrun/parrun/internal/report"
+	"github.com/parrun/parrun/internal/sched"
 )
 
 // exitCode is parrun's process exit status (SPEC §6).
@@ -56,8 +57,19 @@ func brokenPipe(err error) bool {
 	return errors.Is(err, syscall.EPIPE) && errors.Is(err, report.ErrOutput)
 }
 
-// codeFor maps the outcome of a run to the exit status, in one place.
-func codeFor(err error, failed int, cause error) exitCode {
+// jobsCode is the exit status the jobs give a run that ended by itself:
+// --halt's, by GNU parallel's rules, when the policy decides it, else the
+// count of failed jobs.
+func jobsCode(stats sched.Stats, halt sched.Halt) exitCode {
+	if st, ok := stats.ExitStatus(halt); ok {
+		return exitCode(st)
+	}
+	return failedCode(stats.Failed)
+}
+
+// codeFor maps the outcome of a run to the exit status, in one place:
+// jobs is jobsCode's, for a run neither interrupted nor in error.
+func codeFor(err error, jobs exitCode, cause error) exitCode {
 	var in interrupted
 	switch {
 	case errors.As(cause, &in):
@@ -69,5 +81,5 @@ func codeFor(err error, failed int, cause error) exitCode {
 	case err != nil:
 		return exitError
 	}
-	return failedCode(failed)
+	return jobs
 }

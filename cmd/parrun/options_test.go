@@ -28,7 +28,7 @@ func TestCodeFor(t *testing.T) {
 		{errors.New("boom"), 0, nil, exitError},
 	}
 	for _, tt := range tests {
-		if got := codeFor(tt.err, tt.failed, tt.cause); got != tt.want {
+		if got := codeFor(tt.err, failedCode(tt.failed), tt.cause); got != tt.want {
 			t.Errorf("codeFor(%v, %d, %v) = %d; want %d", tt.err, tt.failed, tt.cause, got, tt.want)
 		}
 	}

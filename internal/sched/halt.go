@@ -3,6 +3,8 @@ package sched
 import (
 	"errors"
 	"fmt"
+	"github.com/parrun/parrun/internal/job"
+	"math"
 	"strconv"
 	"strings"
 	"sync"
@@ -24,20 +26,32 @@ var (
 	ErrHaltNow  = errors.New("halted (now): running jobs stopped")
 )
 
-// ParseHalt parses "never", or "soon|now,fail|success|done=N|P%". As in GNU
-// parallel, a bare number N is "now,fail=N" for N > 0.
+// legacyHalt are GNU parallel's numeric --halt forms.
+var legacyHalt = map[string]string{
+	"0": "never", "1": "soon,fail=1", "2": "now,fail=1",
+	"-1": "soon,success=1", "-2": "now,success=1",
+}
+
+// ParseHalt parses "never", or "soon|now,fail|success|done=N|P%", and GNU
+// parallel's legacy forms: 0, 1, 2, -1, -2 (legacyHalt) and P% (soon,fail=P%).
 func ParseHalt(s string) (Halt, error) {
 	bad := func(why string) (Halt, error) {
 		return Halt{}, fmt.Errorf("--halt %q: %s; want never, or soon|now,fail|success|done=N or =P%%", s, why)
 	}
-	if s == "" || s == "never" || s == "0" {
-		return Halt{}, nil
+	orig := s
+	if long, ok := legacyHalt[s]; ok {
+		s = long
+	} else if p, ok := strings.CutSuffix(s, "%"); ok && p != "" && strings.Trim(p, "0123456789.") == "" {
+		s = "soon,fail=" + s
 	}
-	if n, err := strconv.Atoi(s); err == nil && n > 0 {
-		return Halt{Now: true, On: "fail", Count: n}, nil
+	if s == "" || s == "never" {
+		return Halt{}, nil
 	}
 	when, cond, ok := strings.Cut(s, ",")
 	if !ok {
+		if _, err := strconv.Atoi(orig); err == nil {
+			return bad("a number means 0, 1, 2, -1 or -2, as in GNU parallel")
+		}
 		return bad("missing condition")
 	}
 	var h Halt
@@ -106,11 +120,13 @@ type halter struct {
 	mu                     sync.Mutex
 	nSuccess, nFail, nDone int
 	halted                 bool
+	status                 int // the exit status fixed when halted
 }
 
 // checkHalt applies --halt after a job ended. It is called from the
 // goroutines that run jobs.
-func (r *run) checkHalt(failed bool) {
+func (r *run) checkHalt(d *job.Done) {
+	failed := d.Failed()
 	pol := r.opts.Halt
 	if !pol.Active() {
 		return
@@ -141,9 +157,57 @@ func (r *run) checkHalt(failed bool) {
 		return
 	}
 	h.halted = true
+	h.status = haltStatus(pol, h.nFail, total, d)
 	if pol.Now {
 		r.cancel(fmt.Errorf("--halt %s reached: %w", pol, ErrHaltNow))
 	} else {
 		r.stopStarting(fmt.Errorf("--halt %s reached: %w", pol, ErrHaltSoon))
 	}
+}
+
+// haltStatus is the exit status GNU parallel fixes when --halt is reached
+// (its EXIT STATUS rules): 0 for success=; for fail= and done=, the
+// percentage of all jobs that failed with =P%, else the failed count, or
+// with =1 the exit status of the job that reached it (128+n for a signal).
+func haltStatus(pol Halt, failed, total int, d *job.Done) int {
+	count := float64(pol.Count)
+	if pol.Percent > 0 {
+		count = float64(total) * pol.Percent / 100 // GNU turns P% into a count
+	}
+	switch {
+	case pol.On == "success":
+		return 0
+	case count == 1:
+		if r := d.Result; r.ExitCode > 0 {
+			return r.ExitCode
+		} else if r.Signal != 0 {
+			return 128 + int(r.Signal)
+		}
+		return 1 // failed without an exit status of its own (not run, output lost)
+	case pol.Percent > 0:
+		return pctFailed(failed, total)
+	}
+	return min(failed, 101)
+}
+
+// pctFailed is ceil(100 × failed / total), as GNU computes it.
+func pctFailed(failed, total int) int {
+	return int(math.Ceil(float64(failed) * 100 / float64(max(total, 1))))
+}
+
+// ExitStatus is the run's exit status under --halt, by GNU parallel's
+// rules, and whether the policy decides it: the status fixed when the
+// policy was reached, else, for a fail or done policy never reached, the
+// percentage of jobs that failed (=P%) or their count. Jobs --halt now
+// killed after that do not change it.
+func (s Stats) ExitStatus(pol Halt) (int, bool) {
+	switch {
+	case !pol.Active():
+		return 0, false
+	case s.halted:
+		return s.haltStatus, true
+	case pol.Percent > 0 && pol.On != "success":
+		return pctFailed(s.Failed, s.Jobs), true
+	}
+	return 0, false
 }

@@ -159,6 +159,9 @@ type Stats struct {
 	// Stopped is why the run stopped starting jobs before the input ended
 	// (ErrHaltSoon, ErrHaltNow, ErrNoHosts, ctx's cause), or nil.
 	Stopped error
+
+	halted     bool // --halt was reached, fixing haltStatus (ExitStatus)
+	haltStatus int
 }
 
 // String summarises the stats.
@@ -234,6 +237,7 @@ func (r *run) run(src Source) (Stats, error) {
 		r.stats.Stopped = context.Cause(r.startCtx)
 	}
 	r.stats.Read, r.stats.Skipped = int(r.nRead.Load()), int(r.nSkipped.Load())
+	r.stats.halted, r.stats.haltStatus = r.halt.halted, r.halt.status
 	if r.sinkErr == nil && errors.Is(r.stats.Stopped, ErrStalled) {
 		return r.stats, r.stats.Stopped
 	}
@@ -318,7 +322,7 @@ func (r *run) read(src Source, q *queue) {
 // would let the next job start first.
 func (r *run) finish(it item, d *job.Done) {
 	if d != nil && d.Result != nil {
-		r.checkHalt(d.Failed())
+		r.checkHalt(d)
 		// Disk trouble stops the run (issue 5): a job whose output could
 		// not be spilled means the next would lose its too.
 		if isSpillErr(d.Result.Err) {
