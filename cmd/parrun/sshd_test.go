@@ -70,7 +70,11 @@ func sshdPath() string {
 //
 // The remote side's login directory is $WORK/remote (sshd's ForceCommand
 // changes into it before running the command), so that files transferred
-// "to the host" do not land where the local copies are.
+// "to the host" do not land where the local copies are. It is also the
+// session's HOME, so that the login shell does not run this machine's
+// ~/.bashrc: root's here runs "pyenv rehash", whose lock file a session
+// killed by kill-sshd leaves behind, and every later session then waits
+// 60 s for it (CI saw "no Hello within 30s").
 func cmdSSHDStart(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 0 {
 		ts.Fatalf("usage: sshd-start")
@@ -114,6 +118,7 @@ KbdInteractiveAuthentication no
 PermitRootLogin prohibit-password
 MaxSessions 200
 MaxStartups 200
+SetEnv HOME=%[3]s
 ForceCommand cd %[3]s && exec sh -c "$SSH_ORIGINAL_COMMAND"
 `, port, dir, remote)), 0o644))
 	ts.Check(os.WriteFile(filepath.Join(dir, "ssh_config"), []byte(fmt.Sprintf(`Host sshhost
