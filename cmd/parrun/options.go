@@ -174,7 +174,7 @@ func (o *Options) validateSched(c *config) error {
 	c.sched.Concurrency, c.maxJobsPerWorker, c.keepBackground = o.Concurrency, o.MaxJobsPerWorker, o.KeepBackground
 	c.sched.QueueSize, c.sched.KeepOrder, c.sched.DryRun, c.sched.Retries = o.QueueSize, o.KeepOrder, o.DryRun, o.Retries
 	if o.Retries == 0 && o.given("retries") {
-		c.sched.Retries = sched.RetryUntilSuccess // GNU: --retries 0 = until it succeeds
+		c.sched.Retries = job.RetryUntilSuccess // GNU: --retries 0 = until it succeeds
 	}
 	for _, d := range []struct {
 		flag, val string

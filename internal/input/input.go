@@ -336,7 +336,7 @@ func (r *Reader) Next() (*job.Job, error) {
 		}
 	}
 	r.seq++
-	j := &job.Job{Seq: r.seq, Line: first.line, Retries: -1}
+	j := &job.Job{Seq: r.seq, Line: first.line}
 	if first.err != nil {
 		j.Err = first.err
 		return j, nil

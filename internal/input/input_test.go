@@ -74,8 +74,8 @@ func checkSeq(t *testing.T, jobs []*job.Job) {
 		if j.Seq != int64(i+1) {
 			t.Errorf("job %d: Seq = %d; want %d", i, j.Seq, i+1)
 		}
-		if j.Retries != -1 {
-			t.Errorf("job %d: Retries = %d; want -1", i, j.Retries)
+		if j.Retries != 0 {
+			t.Errorf("job %d: Retries = %d; want 0 (take --retries)", i, j.Retries)
 		}
 	}
 }

@@ -188,6 +188,9 @@ func setFields(j *job.Job, r *jsonJob) error {
 			return fmt.Errorf(`"retries": %d is negative`, *r.Retries)
 		}
 		j.Retries = *r.Retries
+		if j.Retries == 0 {
+			j.Retries = job.RetryUntilSuccess // what --retries 0 means (GNU)
+		}
 	}
 	if r.Priority != nil {
 		j.Priority = *r.Priority

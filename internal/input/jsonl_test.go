@@ -137,11 +137,11 @@ func TestJSONL(t *testing.T) {
 			},
 		},
 		{
-			name: "zero retries",
+			name: "zero retries means until success",
 			line: `{"cmd": "true", "retries": 0}`,
 			check: func(j *job.Job) string {
-				if j.Retries != 0 {
-					return "Retries = " + strconv.Itoa(j.Retries) + "; want 0"
+				if j.Retries != job.RetryUntilSuccess {
+					return "Retries = " + strconv.Itoa(j.Retries) + "; want RetryUntilSuccess"
 				}
 				return ""
 			},
@@ -150,7 +150,7 @@ func TestJSONL(t *testing.T) {
 			name: "no retries field keeps the default",
 			line: `{"cmd": "true"}`,
 			check: func(j *job.Job) string {
-				if j.Retries != -1 || j.Timeout != 0 || j.HasStdin || j.Priority != 0 || j.ID != "" || j.Dir != "" || j.Env != nil {
+				if j.Retries != 0 || j.Timeout != 0 || j.HasStdin || j.Priority != 0 || j.ID != "" || j.Dir != "" || j.Env != nil {
 					return "want every optional field unset"
 				}
 				return ""
@@ -403,7 +403,7 @@ func FuzzJSONL(f *testing.F) {
 		f.Add(s, true)
 	}
 	f.Fuzz(func(t *testing.T, line string, template bool) {
-		j := &job.Job{Seq: 1, Line: 7, Retries: -1}
+		j := &job.Job{Seq: 1, Line: 7}
 		parseJSONL(j, line, template, "/bin/sh")
 		if j.Err != nil {
 			if !badJSONLine.MatchString(j.Err.Error()) {

@@ -9,6 +9,12 @@ import (
 	"time"
 )
 
+// RetryUntilSuccess, as a Job's Retries or sched.Options.Retries, reruns
+// a failed job until it succeeds or the run stops (--retries 0, JSONL
+// "retries": 0). GNU 20221122 reruns it even after a success; parrun stops
+// at the first success, as GNU documents.
+const RetryUntilSuccess = -1
+
 // A Job is one unit of work, built from one input record (or -n records).
 // Fields other than Seq are optional; a zero value means "use the run's
 // default".
@@ -34,7 +40,9 @@ type Job struct {
 	Dir string
 	// Timeout, when positive, overrides --timeout for this job.
 	Timeout time.Duration
-	// Retries, when not negative, overrides --retries for this job.
+	// Retries, when not zero, overrides --retries for this job: N > 0
+	// attempts in all, or RetryUntilSuccess. The zero value takes
+	// --retries, so that a Job made without it runs as asked, never for ever.
 	Retries int
 	// Priority orders jobs under --order priority: smaller runs first.
 	Priority int64

@@ -45,9 +45,7 @@ func (r *run) runJob(j *job.Job, slot int, limited func(error)) (d *job.Done) {
 	}
 	d.Command = j.Command(r.opts.Template, slot)
 	tries := r.opts.Retries
-	if j.Retries == 0 {
-		tries = RetryUntilSuccess // JSONL "retries": 0 means what --retries 0 means (GNU)
-	} else if j.Retries > 0 {
+	if j.Retries != 0 {
 		tries = j.Retries
 	}
 	for {

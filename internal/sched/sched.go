@@ -76,11 +76,6 @@ const (
 	DefaultConcurrency = 1024
 )
 
-// RetryUntilSuccess is the Options.Retries of --retries 0: a failed job is
-// rerun until it succeeds or the run stops. GNU 20221122 reruns it even
-// after a success; parrun stops at the first success, as GNU documents.
-const RetryUntilSuccess = -1
-
 // Options configure a run. The zero value is not useful: Slots and
 // Template (or jobs carrying their own commands) are needed.
 type Options struct {
@@ -117,9 +112,9 @@ type Options struct {
 	Order Order
 	// Retries is how many attempts a job gets in all (--retries N, GNU
 	// parallel's "try failing jobs N times"): 0 and 1 both mean one attempt,
-	// so the zero value runs each job once; RetryUntilSuccess reruns a
+	// so the zero value runs each job once; job.RetryUntilSuccess reruns a
 	// failed job until it succeeds (--retries 0). A job's own Retries, when
-	// not negative, wins, with 0 meaning RetryUntilSuccess (SPEC §6, §9).
+	// not zero, wins (SPEC §6, §9).
 	Retries int
 	// RetryDelay is the pause before each retry.
 	RetryDelay time.Duration
@@ -308,7 +303,7 @@ func (r *run) read(src Source, q *queue) {
 		if err != nil {
 			// An input error ends the input; it is reported as a failed job
 			// of its own so that nothing is silently lost.
-			j = &job.Job{Err: fmt.Errorf("reading input: %w", err), Retries: -1}
+			j = &job.Job{Err: fmt.Errorf("reading input: %w", err)}
 		}
 		if !q.push(j) || err != nil {
 			return

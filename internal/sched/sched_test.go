@@ -817,3 +817,47 @@ func TestWorkersBelowOnePanics(t *testing.T) {
 	}()
 	Run(context.Background(), Options{Slots: 0}, &genSource{total: 1}, transportFunc(nil), &recSink{})
 }
+
+// A job's own Retries wins over Options.Retries, and its zero value takes
+// Options.Retries: a Job made without it (a test's, a new input's) runs as
+// asked, never until success.
+func TestJobRetriesOverride(t *testing.T) {
+	cases := []struct {
+		name            string
+		opts, job       int
+		failFirst, want int // attempts that fail; attempts made
+	}{
+		{"zero value takes --retries 1", 1, 0, 5, 1},
+		{"zero value takes --retries 3", 3, 0, 5, 3},
+		{"zero value takes until success", job.RetryUntilSuccess, 0, 4, 5},
+		{"job's 2 wins over --retries 5", 5, 2, 5, 2},
+		{"job's until success wins over --retries 1", 1, job.RetryUntilSuccess, 6, 7},
+		{"success ends the tries", 5, 0, 1, 2},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			modes(t, func(t *testing.T, mode Mode) {
+				var calls atomic.Int64
+				tr := transportFunc(func(context.Context, *Task) *exec.Result {
+					if calls.Add(1) <= int64(c.failFirst) {
+						return &exec.Result{ExitCode: 1}
+					}
+					return ok()
+				})
+				j := newJob(1)
+				j.Retries = c.job
+				sink := &recSink{}
+				opts := Options{Slots: 1, Concurrency: 1, Mode: mode, QueueSize: -1, Retries: c.opts}
+				if _, err := runSched(t, context.Background(), opts, &sliceSource{jobs: []*job.Job{j}}, tr, sink); err != nil {
+					t.Fatalf("Run: %v", err)
+				}
+				if len(sink.done) != 1 || sink.starts[1] != c.want {
+					t.Fatalf("%d reports, %d starts; want 1 report, %d starts", len(sink.done), sink.starts[1], c.want)
+				}
+				if d := sink.done[0]; int(calls.Load()) != c.want || d.Attempts != c.want {
+					t.Errorf("ran %d times, Done.Attempts %d; want %d", calls.Load(), d.Attempts, c.want)
+				}
+			})
+		})
+	}
+}
