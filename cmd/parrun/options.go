@@ -151,6 +151,9 @@ func (o *Options) validateInput(c *config) error {
 	if err := c.input.Check(); err != nil {
 		return usageErr("%w", err)
 	}
+	if expr, ok := job.PerlExpression(words); ok {
+		return usageErr("%s: perl replacement strings ({=…=}) are not supported: parrun embeds no perl", expr)
+	}
 	if len(words) > 0 {
 		c.sched.Template = job.Parse(words, o.Shell, o.NoShell)
 	}

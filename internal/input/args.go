@@ -39,7 +39,23 @@ func ParseArgs(args []string) (words []string, sources []Source, err error) {
 		}
 		sources = append(sources, Source{Values: vals, Link: link})
 	}
-	return words, sources, nil
+	return words, dropEmptyGroups(sources), nil
+}
+
+// dropEmptyGroups leaves out the empty ::: groups when another source has
+// something, as GNU parallel does ("::: a b :::" is "::: a b"); when every
+// source is an empty group there are no jobs, and no stdin is read.
+func dropEmptyGroups(sources []Source) []Source {
+	kept := sources[:0:0]
+	for _, s := range sources {
+		if s.IsFile || len(s.Values) > 0 {
+			kept = append(kept, s)
+		}
+	}
+	if len(kept) == 0 {
+		return sources
+	}
+	return kept
 }
 
 func isSep(s string) bool {

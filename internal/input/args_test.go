@@ -18,6 +18,11 @@ func TestParseArgs(t *testing.T) {
 		{"::: a :::+ 1", []string{}, []Source{{Values: []string{"a"}}, {Values: []string{"1"}, Link: true}}, ""},
 		{"cat :::: f g ::::+ h", []string{"cat"}, []Source{{File: "f", IsFile: true}, {File: "g", IsFile: true}, {File: "h", IsFile: true, Link: true}}, ""},
 		{"echo :::", []string{"echo"}, []Source{{Values: []string{}}}, ""},
+		// An empty group beside a non-empty one is left out (GNU).
+		{"echo ::: a b :::", []string{"echo"}, []Source{{Values: []string{"a", "b"}}}, ""},
+		{"echo ::: ::: a", []string{"echo"}, []Source{{Values: []string{"a"}}}, ""},
+		{"echo ::: :::: f", []string{"echo"}, []Source{{File: "f", IsFile: true}}, ""},
+		{"echo ::: :::", []string{"echo"}, []Source{{Values: []string{}}, {Values: []string{}}}, ""},
 		{"echo ::::", nil, nil, ":::: needs at least one file"},
 	}
 	for _, tt := range tests {

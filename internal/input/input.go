@@ -378,15 +378,17 @@ func (r *Reader) Next() (*job.Job, error) {
 	return j, nil
 }
 
-// addRecord adds one input tuple to j's values.
+// addRecord adds one input tuple to j's values. With --colsep a record's
+// columns are its values, for {} as for {N}: GNU parallel's {} is the
+// columns, each quoted on its own, never the raw line.
 func (r *Reader) addRecord(j *job.Job, vals []string) {
-	if r.cfg.Colsep == nil {
-		j.Whole = append(j.Whole, vals...)
-		j.Args = append(j.Args, vals...)
-		return
+	if r.cfg.Colsep != nil {
+		var cols []string
+		for _, v := range vals {
+			cols = append(cols, r.cfg.Colsep.Split(v, -1)...)
+		}
+		vals = cols
 	}
 	j.Whole = append(j.Whole, vals...)
-	for _, v := range vals {
-		j.Args = append(j.Args, r.cfg.Colsep.Split(v, -1)...)
-	}
+	j.Args = append(j.Args, vals...)
 }

@@ -17,6 +17,9 @@ type Template struct {
 	form     Form
 	shell    string
 	appended bool // " {}" was appended: the template had no replacement string
+	// raw: a replacement string is (part of) the command's first word, so
+	// values are shell code, substituted unquoted (GNU: "parallel {}").
+	raw bool
 }
 
 // Form says how a command reaches the kernel: through a shell, or exec'd
@@ -73,7 +76,7 @@ const (
 type segment struct {
 	kind kind
 	mod  mod
-	col  int    // 0 = {}; N ≥ 1 = {N}
+	col  int    // 0 = {}; N ≥ 1 = {N}; N ≤ -1 = {-N}, counted from the end
 	text string // literal text
 }
 
@@ -83,8 +86,14 @@ type segment struct {
 // indistinguishable. A template with no replacement string gets " {}"
 // appended, as xargs and GNU parallel do.
 //
+// A replacement string in the command's first word (`{}`, `{2}`, `run_{}`)
+// makes the values shell code, substituted unquoted, as GNU parallel does
+// so that "parallel {} ::: 'echo hi'" runs echo; such a template always
+// goes through the shell.
+//
 // Parse accepts every input: text in braces that is not a replacement string
-// stays literal (`${HOME}`, `{a,b}`, awk's `{print}`).
+// stays literal (`${HOME}`, `{a,b}`, awk's `{print}`). {=perl=} is not a
+// replacement string here: callers reject it first (PerlExpression).
 func Parse(words []string, shell string, noShell bool) *Template {
 	t := &Template{shell: shell}
 	found := false
@@ -109,6 +118,10 @@ func Parse(words []string, shell string, noShell bool) *Template {
 		t.form = FormNoShell
 		return t
 	}
+	if t.raw = inCommandWord(t.line); t.raw {
+		t.form = FormShell
+		return t
+	}
 	// The shell sees one line; exec'ing directly must see the same words,
 	// so a word holding spaces ('sleep 1') splits as the shell would split
 	// it. Replacement strings hold no blanks, so splitting first is safe.
@@ -128,6 +141,38 @@ func Parse(words []string, shell string, noShell bool) *Template {
 		t.form = FormShell
 	}
 	return t
+}
+
+// inCommandWord reports whether a replacement string comes before the first
+// blank or '=' of the line: GNU's /^[^ \t\n=]*{replacement}/, under which
+// it substitutes values unquoted (V={} is an assignment, not the command).
+func inCommandWord(line []segment) bool {
+	for _, s := range line {
+		if s.kind != kLiteral {
+			return true
+		}
+		if strings.ContainsAny(s.text, " \t\n=") {
+			return false
+		}
+	}
+	return false
+}
+
+// PerlExpression returns the first GNU perl replacement string ({=expr=},
+// {=N expr=}) in the command words, if there is one. parrun embeds no
+// perl, and left as text it would run as something else, so callers
+// refuse it.
+func PerlExpression(words []string) (string, bool) {
+	line := strings.Join(words, " ")
+	i := strings.Index(line, "{=")
+	if i < 0 {
+		return "", false
+	}
+	end := strings.Index(line[i+2:], "=}")
+	if end < 0 {
+		return "", false
+	}
+	return line[i : i+2+end+2], true
 }
 
 // Form reports how the template's commands are run; it is decided once, in
@@ -164,7 +209,8 @@ func parseSegments(s string) []segment {
 }
 
 // parsePlaceholder parses the inside of braces: "", ".", "/", "//", "/.",
-// "#", "%", "id", or a column number followed by one of the first five.
+// "#", "%", "id", or a column number followed by one of the first five; a
+// negative column counts from the end ({-1} is the last).
 func parsePlaceholder(in string) (segment, bool) {
 	switch in {
 	case "#":
@@ -174,16 +220,22 @@ func parsePlaceholder(in string) (segment, bool) {
 	case "id":
 		return segment{kind: kID}, true
 	}
-	n := 0
+	sign := 0
+	if strings.HasPrefix(in, "-") {
+		sign = 1 // {-N}: the Nth value from the end
+	}
+	n := sign
 	for n < len(in) && '0' <= in[n] && in[n] <= '9' {
 		n++
 	}
 	col := 0
-	if n > 0 {
-		if in[0] == '0' || n > 9 {
+	if n > sign {
+		if in[sign] == '0' || n-sign > 9 {
 			return segment{}, false
 		}
 		col, _ = strconv.Atoi(in[:n])
+	} else if sign > 0 {
+		return segment{}, false
 	}
 	var m mod
 	switch in[n:] {
@@ -239,7 +291,11 @@ func (t *Template) ExpandLine(v *Values) string {
 			if i > 0 {
 				b.WriteByte(' ')
 			}
-			b.WriteString(Quote(val))
+			if t.raw {
+				b.WriteString(val)
+			} else {
+				b.WriteString(Quote(val))
+			}
 		}
 	}
 	return b.String()
@@ -285,11 +341,12 @@ func (s segment) values(v *Values) []string {
 		return []string{v.ID}
 	}
 	var vals []string
-	if s.col == 0 {
+	switch i := s.index(len(v.Args)); {
+	case s.col == 0:
 		vals = v.Whole
-	} else if s.col <= len(v.Args) {
-		vals = v.Args[s.col-1 : s.col]
-	} else {
+	case 0 <= i && i < len(v.Args):
+		vals = v.Args[i : i+1]
+	default:
 		// GNU parallel substitutes nothing for a missing column.
 		vals = []string{""}
 	}
@@ -301,6 +358,21 @@ func (s segment) values(v *Values) []string {
 		out[i] = applyMod(s.mod, val)
 	}
 	return out
+}
+
+// index is the 0-based place in n values of the column of {N} or {-N}.
+// {-N} counts from the end; beyond the first value it counts from the end
+// once more, as GNU 20221122's perl array indexing does ({-4} of three
+// columns is the third), and then it is missing.
+func (s segment) index(n int) int {
+	if s.col > 0 {
+		return s.col - 1
+	}
+	i := n + s.col
+	if i < 0 {
+		i += n
+	}
+	return i
 }
 
 // applyMod applies a path modifier with GNU parallel's rules.

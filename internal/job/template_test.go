@@ -91,6 +91,12 @@ func TestReplacementStrings(t *testing.T) {
 		{[]string{"cmd", "{2//}"}, []string{"cmd", "x"}},
 		{[]string{"cmd", "{2/.}"}, []string{"cmd", "y"}},
 		{[]string{"cmd", "{3.}"}, []string{"cmd", "p"}},
+		// {-N} counts from the end, as in GNU parallel, modifiers included.
+		{[]string{"cmd", "{-1}", "{-2}", "{-3}"}, []string{"cmd", "p.q", "x/y.z", "a/b.c"}},
+		{[]string{"cmd", "{-2.}", "{-2/}", "{-2//}", "{-2/.}"}, []string{"cmd", "x/y", "y.z", "x", "y"}},
+		// Beyond the first it counts from the end once more (GNU's perl
+		// indexing), then it is missing.
+		{[]string{"cmd", "{-4}", "{-5}", "{-6}", "{-7}", "{-9.}"}, []string{"cmd", "p.q", "x/y.z", "a/b.c", "", ""}},
 		// A missing column is empty, as in GNU parallel, modifiers included.
 		{[]string{"cmd", "{4}"}, []string{"cmd", ""}},
 		{[]string{"cmd", "<{4}>"}, []string{"cmd", "<>"}},
@@ -117,7 +123,7 @@ func TestReplacementStrings(t *testing.T) {
 func TestNotReplacementStrings(t *testing.T) {
 	for _, w := range []string{
 		"${HOME}", "{a,b}", "{print $1}", "{print}", "{0}", "{01}", "{00}", "{1x}",
-		"{ }", "{", "}", "}{", "{-1}", "{+1}", "{1234567890}", "{ID}", "{#1}",
+		"{ }", "{", "}", "}{", "{-0}", "{-}", "{--1}", "{-01}", "{+1}", "{1234567890}", "{ID}", "{#1}",
 		"{%%}", "{..}", "{///}", "{./}", "{1./}", "{1 }", "{ 1}", "{\n}", "{{",
 	} {
 		v := &Values{Seq: 1, Slot: 1, ID: "1", Whole: []string{"V"}, Args: []string{"V"}}
@@ -685,11 +691,18 @@ func FuzzParse(f *testing.F) {
 		{"", "", "", false},
 		{"\x1e", "\x1e", "\x1e", true},
 		{"cmd\x1e{123456789}\x1e{0}\x1e{1234567890}", "\xff", "", false},
+		{"cmd\x1e{-1}\x1e{-2.}\x1e{-9}\x1e{-0}\x1e{-}", "", "a\x1eb.c", false},
+		{"{1}\x1e{-1}", "", "echo\x1ex;y", false},
+		{"echo\x1e{= s/a/b/ =}\x1e{=2 $_ =}", "a", "", false},
 	}
 	for _, s := range seeds {
 		f.Add(s.words, s.whole, s.args, s.noShell, int64(1), 1)
 	}
 	f.Fuzz(func(t *testing.T, words, whole, args string, noShell bool, seq int64, slot int) {
+		if expr, ok := PerlExpression(splitFuzz(words)); ok != (expr != "") ||
+			ok && (!strings.HasPrefix(expr, "{=") || !strings.HasSuffix(expr, "=}") || !strings.Contains(strings.Join(splitFuzz(words), " "), expr)) {
+			t.Fatalf("PerlExpression(%q) = %q, %v", splitFuzz(words), expr, ok)
+		}
 		tmpl := Parse(splitFuzz(words), "/bin/sh", noShell)
 		v := &Values{Seq: seq, Slot: slot, ID: whole, Whole: splitFuzz(whole), Args: splitFuzz(args)}
 		line := tmpl.ExpandLine(v)
@@ -761,6 +774,63 @@ func TestPatternExpand(t *testing.T) {
 	} {
 		if got := ParsePattern(tc.pattern).Expand(j, 3); got != tc.want {
 			t.Errorf("ParsePattern(%q).Expand = %q, want %q", tc.pattern, got, tc.want)
+		}
+	}
+}
+
+// TestCommandWordUnquoted checks GNU's rule: a replacement string in the
+// command's first word substitutes its values as shell code, unquoted;
+// anywhere else they are quoted.
+func TestCommandWordUnquoted(t *testing.T) {
+	v := &Values{Seq: 1, Slot: 1, ID: "1", Whole: []string{"echo a;echo b"}, Args: []string{"echo a;echo b", "x y"}}
+	tests := []struct {
+		words []string
+		want  string
+	}{
+		{[]string{"{}"}, "echo a;echo b"},
+		{[]string{"{}", "{2}"}, "echo a;echo b x y"},
+		{[]string{"{1}", "{2}"}, "echo a;echo b x y"},
+		{[]string{"my_{}"}, "my_echo a;echo b"},
+		{[]string{"{} {2}"}, "echo a;echo b x y"},
+		// An assignment or a literal first word: values quoted.
+		{[]string{"V={}", "cmd"}, "V='echo a;echo b' cmd"},
+		{[]string{"echo", "{}"}, "echo 'echo a;echo b'"},
+		{[]string{"echo"}, "echo 'echo a;echo b'"},
+		{[]string{" {}"}, " 'echo a;echo b'"},
+	}
+	for _, tt := range tests {
+		tp := Parse(tt.words, "/bin/sh", false)
+		if got := tp.ExpandLine(v); got != tt.want {
+			t.Errorf("Parse(%q).ExpandLine = %q; want %q", tt.words, got, tt.want)
+		}
+		if tp.Form() == FormDirect {
+			t.Errorf("Parse(%q) is direct; a value that is shell code needs the shell", tt.words)
+		}
+	}
+	// --no-shell execs the words: nothing is shell code.
+	if got := expandArgv([]string{"{}", "x"}, v); !slices.Equal(got, []string{"echo a;echo b", "x"}) {
+		t.Errorf("--no-shell {} x = %q", got)
+	}
+}
+
+func TestPerlExpression(t *testing.T) {
+	tests := []struct {
+		words []string
+		want  string
+	}{
+		{[]string{"echo", "{= s/a/A/ =}"}, "{= s/a/A/ =}"},
+		{[]string{"echo", "{=2 s/x/y/g =}", "{}"}, "{=2 s/x/y/g =}"},
+		{[]string{"echo", "pre{=$_=uc=}post"}, "{=$_=uc=}"},
+		{[]string{"echo", "{=", "$_", "=}"}, "{= $_ =}"},
+		{[]string{"echo", "{}"}, ""},
+		{[]string{"awk", "{x=1}"}, ""},
+		{[]string{"echo", "{=x"}, ""},
+		{[]string{"echo", "a=}"}, ""},
+	}
+	for _, tt := range tests {
+		got, ok := PerlExpression(tt.words)
+		if got != tt.want || ok != (tt.want != "") {
+			t.Errorf("PerlExpression(%q) = %q, %v; want %q", tt.words, got, ok, tt.want)
 		}
 	}
 }
