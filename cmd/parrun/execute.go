@@ -30,7 +30,7 @@ func execute(ctx context.Context, o *Options, ios *iostreams.IOStreams) (exitCod
 	}
 	defer src.Close()
 	if cfg.joblog != "" {
-		jl, skip, err := report.OpenRunJoblog(cfg.joblog, cfg.resume, cfg.resumeFailed)
+		jl, skip, err := report.OpenRunJoblog(cfg.joblog, cfg.resume, cfg.resumeFailed, ios.Out)
 		if err != nil {
 			return exitError, &FlagError{Err: err}
 		}

@@ -204,8 +204,11 @@ func (o *Options) validateSched(c *config) error {
 		return asFlagErr("order", err)
 	}
 	c.joblog, c.resume, c.resumeFailed = o.Joblog, o.Resume || o.ResumeFail, o.ResumeFail
-	if c.resume && (o.Joblog == "" || o.Joblog == "+") {
+	if c.resume && (o.Joblog == "" || o.Joblog == "+" || o.Joblog == "-") {
 		return usageErr("--resume needs --joblog FILE to know what already ran")
+	}
+	if o.Joblog == "-" && o.JSON {
+		return usageErr("--joblog - and --json both write to stdout: give the joblog a file")
 	}
 	return nil
 }

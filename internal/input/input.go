@@ -100,7 +100,11 @@ func (cfg *Config) Check() error {
 			if err != nil {
 				return fmt.Errorf("cannot read input file: %w", err)
 			}
+			fi, err := f.Stat()
 			f.Close()
+			if err == nil && fi.IsDir() {
+				return fmt.Errorf("cannot read input file %s: it is a directory", s.File)
+			}
 		}
 	}
 	return nil

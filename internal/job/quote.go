@@ -13,30 +13,23 @@ func Quote(s string) string {
 	if isSafe(s) {
 		return s
 	}
-	var b strings.Builder
-	b.Grow(len(s) + 2)
-	b.WriteByte('\'')
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\'' {
-			// Close the quote, emit an escaped quote, reopen: 'it'\''s'.
-			b.WriteString(`'\''`)
-			continue
-		}
-		b.WriteByte(s[i])
-	}
-	b.WriteByte('\'')
-	return b.String()
+	// GNU parallel's shell_quote_scalar, byte for byte, so that --dry-run
+	// and -v print what GNU prints: the whole string in '…', each ' as
+	// '"'"', and the '' this leaves at either end dropped.
+	q := "'" + strings.ReplaceAll(s, "'", `'"'"'`) + "'"
+	q = strings.TrimPrefix(q, "''")
+	return strings.TrimSuffix(q, "''")
 }
 
 // isSafe reports whether every byte of s stands for itself in any position of
-// a shell word. '=' and '~' are left out: a leading '~' expands and a word
-// with '=' may be an assignment when it comes first.
+// a shell word: GNU parallel's [-_.+a-zA-Z0-9/]. ('=' and '~' are not: a
+// leading '~' expands and a word with '=' may be an assignment.)
 func isSafe(s string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch {
 		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		case c == '_', c == '-', c == '.', c == '/', c == ',', c == ':', c == '@', c == '+', c == '%':
+		case c == '_', c == '-', c == '.', c == '/', c == '+':
 		default:
 			return false
 		}

@@ -15,14 +15,21 @@ func TestQuote(t *testing.T) {
 	}{
 		{"", "''"},
 		{"abc", "abc"},
-		{"a/b.c-d_e,f:g@h+i%j", "a/b.c-d_e,f:g@h+i%j"},
+		{"a/b.c-d_e+F9", "a/b.c-d_e+F9"},
+		// GNU quotes what it does not know to be safe.
+		{"a,b", "'a,b'"},
+		{"a:b", "'a:b'"},
+		{"a@b", "'a@b'"},
+		{"50%", "'50%'"},
 		{"-n", "-n"},
 		{"a b", "'a b'"},
 		{"a\tb", "'a\tb'"},
 		{"a\nb", "'a\nb'"},
-		{"it's", `'it'\''s'`},
-		{"'", `''\'''`},
-		{"''", `''\'''\'''`},
+		{"it's", `'it'"'"'s'`},
+		{"d'e", `'d'"'"'e'`},
+		{"'", `"'"`},
+		{"''", `"'"''"'"`},
+		{"'a'", `"'"'a'"'"`},
 		{"a; rm -rf ~", "'a; rm -rf ~'"},
 		{"$(id)", "'$(id)'"},
 		{"`id`", "'`id`'"},
@@ -61,7 +68,7 @@ func TestQuoteArgs(t *testing.T) {
 		{[]string{}, ""},
 		{[]string{""}, "''"},
 		{[]string{"echo", "a b", ""}, "echo 'a b' ''"},
-		{[]string{"printf", "%s\n", "it's"}, `printf '%s` + "\n" + `' 'it'\''s'`},
+		{[]string{"printf", "%s\n", "it's"}, `printf '%s` + "\n" + `' 'it'"'"'s'`},
 	}
 	for _, tt := range tests {
 		if got := QuoteArgs(tt.in); got != tt.want {
@@ -71,8 +78,8 @@ func TestQuoteArgs(t *testing.T) {
 }
 
 // unquote reads s as a POSIX shell reads a command line made only of
-// unquoted safe text, blanks, single-quoted strings and backslash escapes
-// (everything Quote and a FormDirect ExpandLine produce), and returns the
+// unquoted safe text, blanks, single-quoted strings, "'" and backslash
+// escapes (everything Quote and a FormDirect ExpandLine produce), and returns the
 // words. ok is false when s holds anything else, such as an unterminated
 // quote or an unquoted shell metacharacter.
 func unquote(s string) (words []string, ok bool) {
@@ -94,6 +101,15 @@ func unquote(s string) (words []string, ok bool) {
 			}
 			cur.WriteString(s[i+1 : i+1+end])
 			i += end + 1
+			inWord = true
+		case c == '"':
+			// Only "'" is ever written: the quote GNU's quoting cannot
+			// put inside '…'.
+			if !strings.HasPrefix(s[i:], `"'"`) {
+				return nil, false
+			}
+			cur.WriteByte('\'')
+			i += 2
 			inWord = true
 		case c == '\\':
 			if i+1 >= len(s) || s[i+1] == '\n' {

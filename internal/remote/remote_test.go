@@ -66,7 +66,7 @@ func TestReadLogins(t *testing.T) {
 func TestSSHCommand(t *testing.T) {
 	s := &SSH{Login: Login{SSH: []string{"ssh", "-F", "cfg"}, Dest: "u@h", Port: "2222"}}
 	got := s.Command(1, "env", "A=it's", "/opt/my parrun")
-	want := append(append([]string{"ssh", "-F", "cfg"}, sshOptions...), "-p", "2222", "u@h", "env", `'A=it'\''s'`, `'/opt/my parrun'`)
+	want := append(append([]string{"ssh", "-F", "cfg"}, sshOptions...), "-p", "2222", "u@h", "env", `'A=it'"'"'s'`, `'/opt/my parrun'`)
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Command =\n%q\nwant\n%q", got, want)
 	}

@@ -21,9 +21,23 @@ const JoblogHeader = "Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\t
 // per finished job, written with one write call as the job ends, so a
 // crash loses at most the line being written (SPEC §4).
 type Joblog struct {
-	f    *os.File
+	w    io.Writer
+	f    *os.File // the file behind w, which Close closes; nil on stdout
 	name string
 }
+
+// StdoutJoblog is the joblog of --joblog -: GNU parallel writes it to
+// standard output, among the jobs' output, header first.
+func StdoutJoblog(stdout io.Writer) (*Joblog, error) {
+	if _, err := io.WriteString(stdout, JoblogHeader); err != nil {
+		return nil, fmt.Errorf("writing joblog to standard output: %w", err)
+	}
+	return &Joblog{w: stdout, name: "standard output"}, nil
+}
+
+// onStdout reports whether the joblog shares standard output with the
+// jobs' output, and so its lock.
+func (l *Joblog) onStdout() bool { return l.f == nil }
 
 // OpenJoblog opens path for the joblog: truncated, or appended to when
 // appendTo is set (the "+FILE" form, and --resume). The header is written
@@ -39,7 +53,7 @@ func OpenJoblog(path string, appendTo bool) (*Joblog, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening joblog: %w", err)
 	}
-	l := &Joblog{f: f, name: path}
+	l := &Joblog{w: f, f: f, name: path}
 	fi, err := f.Stat()
 	switch {
 	case err != nil:
@@ -125,14 +139,17 @@ func exitval(d *job.Done, lost bool) int {
 // Write appends the job's line; lost says that its output or results
 // could not be delivered.
 func (l *Joblog) Write(d *job.Done, lost bool) error {
-	if _, err := io.WriteString(l.f, JoblogLine(d, lost)); err != nil {
+	if _, err := io.WriteString(l.w, JoblogLine(d, lost)); err != nil {
 		return fmt.Errorf("writing joblog %s: %w", l.name, err)
 	}
 	return nil
 }
 
-// Close closes the joblog file.
+// Close closes the joblog file (standard output stays open).
 func (l *Joblog) Close() error {
+	if l.f == nil {
+		return nil
+	}
 	if err := l.f.Close(); err != nil {
 		return fmt.Errorf("closing joblog %s: %w", l.name, err)
 	}

@@ -80,3 +80,26 @@ func TestReadJoblogLongLine(t *testing.T) {
 		t.Errorf("entries %v; want 1 (exit 0) and 2 (exit 1)", got)
 	}
 }
+
+// TestStdoutJoblog: --joblog - writes the header at once and each line
+// as the job ends, to the stream it is given, which Close leaves open.
+func TestStdoutJoblog(t *testing.T) {
+	var out strings.Builder
+	jl, _, err := OpenRunJoblog("-", false, false, &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.String() != JoblogHeader || !jl.onStdout() {
+		t.Fatalf("after open: %q, onStdout %v; want the header, true", out.String(), jl.onStdout())
+	}
+	d := &job.Done{Job: &job.Job{Seq: 1}, Command: job.ArgvCommand([]string{"true"}), Result: &exec.Result{Start: time.Now()}}
+	if err := jl.Write(d, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := jl.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if lines := strings.Split(out.String(), "\n"); len(lines) != 3 || !strings.HasPrefix(lines[1], "1\t:\t") || !strings.HasSuffix(lines[1], "\ttrue") {
+		t.Errorf("joblog on stdout = %q; want the header and job 1's line", out.String())
+	}
+}

@@ -247,6 +247,17 @@ func (r *Report) unlock() {
 	r.outMu.Unlock()
 }
 
+// writeJoblog writes the job's joblog line: under the output lock when the
+// joblog is standard output (--joblog -), as the jobs' output is.
+func (r *Report) writeJoblog(d *job.Done, lost bool) error {
+	if !r.opts.Joblog.onStdout() {
+		return r.opts.Joblog.Write(d, lost)
+	}
+	r.lock()
+	defer r.unlock()
+	return wrapOut(r.opts.Joblog.Write(d, lost))
+}
+
 // Done writes a finished job's output and notes its failure. It implements
 // sched.Sink; it is called from one goroutine. It returns an error only
 // when parrun's own output cannot be written.
@@ -270,7 +281,7 @@ func (r *Report) Done(d *job.Done) error {
 		// A job whose output or results could not be delivered is not
 		// finished: the joblog says so (-1), so that --resume runs it
 		// again (issue 18 item 1).
-		if jerr := r.opts.Joblog.Write(d, err != nil); jerr != nil {
+		if jerr := r.writeJoblog(d, err != nil); jerr != nil {
 			err = errors.Join(err, jerr)
 		}
 	}
@@ -303,7 +314,11 @@ func (r *Report) write(d *job.Done) error {
 		return wrapOut(err)
 	}
 	if r.opts.DryRun {
-		_, err := fmt.Fprintln(r.stdout, d.Command.String())
+		line := d.Command.String()
+		if r.opts.Tag { // GNU tags the commands too
+			line = d.Job.Describe() + "\t" + line
+		}
+		_, err := fmt.Fprintln(r.stdout, line)
 		return wrapOut(err)
 	}
 	if errors.Is(d.Result.Err, exec.ErrSpill) {

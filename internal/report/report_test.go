@@ -322,14 +322,17 @@ func TestDryRun(t *testing.T) {
 	for _, tc := range []struct {
 		tmpl *job.Template
 		arg  string
+		tag  bool
 		want string
 	}{
-		{direct, "plain", "prog plain\n"},
-		{direct, "a b", "prog 'a b'\n"},
-		{direct, "it's", `prog 'it'\''s'` + "\n"},
-		{shell, "a b", "echo 'a b' | wc\n"},
+		{direct, "plain", false, "prog plain\n"},
+		{direct, "a b", false, "prog 'a b'\n"},
+		{direct, "it's", false, `prog 'it'"'"'s'` + "\n"},
+		{shell, "a b", false, "echo 'a b' | wc\n"},
+		// --tag tags the printed command, as GNU does.
+		{direct, "a b", true, "a b\tprog 'a b'\n"},
 	} {
-		h := newHarness(t, Options{DryRun: true})
+		h := newHarness(t, Options{DryRun: true, Tag: tc.tag})
 		j := h.start(1, tc.tmpl, tc.arg)
 		if j.out != nil || j.err != nil {
 			t.Errorf("dry run: Start returned writers %T, %T; want nil, nil", j.out, j.err)

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"io"
 	"strings"
 
 	"github.com/parrun/parrun/internal/job"
@@ -11,8 +12,13 @@ import (
 // the filter --resume needs: skip reports the jobs the joblog shows as
 // finished — or, with rerunFailed (--resume-failed), as succeeded — which
 // the run need not start again; the joblog is then appended to. Without
-// resume, skip is nil. The caller closes the Joblog.
-func OpenRunJoblog(spec string, resume, rerunFailed bool) (jl *Joblog, skip func(*job.Job) bool, err error) {
+// resume, skip is nil. SPEC "-" is stdout, GNU's --joblog -, where there
+// is nothing to resume from. The caller closes the Joblog.
+func OpenRunJoblog(spec string, resume, rerunFailed bool, stdout io.Writer) (jl *Joblog, skip func(*job.Job) bool, err error) {
+	if spec == "-" && !resume {
+		jl, err = StdoutJoblog(stdout)
+		return jl, nil, err
+	}
 	path, appendTo := strings.CutPrefix(spec, "+")
 	if resume {
 		done, err := ReadJoblog(path)
