@@ -34,6 +34,8 @@ type Options struct {
 	MaxArgs                  int
 	Null, JSONL, NoShell     bool
 	Link                     bool // --link/--xapply
+	SkipBlank                bool // -r/--no-run-if-empty
+	Trim                     string
 	// Output and results (SPEC §4, §5).
 	BufferSize, Joblog, Results, Progress string
 	Group, KeepOrder, LineBuffer, Ungroup bool
@@ -130,7 +132,7 @@ func (o *Options) validateInput(c *config) error {
 	for _, f := range o.ArgFiles {
 		argFiles = append(argFiles, input.Source{File: f, IsFile: true})
 	}
-	c.input = input.Config{Sources: append(argFiles, sources...), MaxArgs: o.MaxArgs, JSONL: o.JSONL, LinkAll: o.Link,
+	c.input = input.Config{Sources: append(argFiles, sources...), MaxArgs: o.MaxArgs, JSONL: o.JSONL, LinkAll: o.Link, SkipBlank: o.SkipBlank, Trim: o.Trim,
 		Template: len(words) > 0, Shell: o.Shell, PriorityCol: o.PriorityCol}
 	if c.input.Delim, err = input.Delimiter(o.Delimiter, o.Null); err != nil {
 		return asFlagErr("delimiter", err)

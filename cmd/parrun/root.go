@@ -137,6 +137,8 @@ supported.`,
 	f.IntVarP(&o.MaxArgs, "max-args", "n", 1, "put `N` records into each job")
 	f.BoolVar(&o.JSONL, "jsonl", false, "each input line is a JSON object describing one job")
 	// GNU parallel input flags (issue 13, the input part).
+	f.StringVar(&o.Trim, "trim", "", "trim blanks around each value: n, l, r, lr or rl (default lr with --colsep, else n; GNU)")
+	f.BoolVarP(&o.SkipBlank, "no-run-if-empty", "r", false, "run no job for a record of only blanks (GNU, xargs)")
 	f.BoolVar(&o.Link, "link", false, "link all input sources element-wise; shorter ones wrap around (GNU)")
 	f.BoolVar(&o.Link, "xapply", false, "alias of --link")
 	f.BoolVar(&o.NoShell, "no-shell", false, "run the template as argv, without a shell")

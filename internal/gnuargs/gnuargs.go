@@ -12,7 +12,7 @@ import (
 // Aliases map a GNU spelling to parrun's; "" drops a no-op.
 var Aliases = map[string]string{
 	"-P": "-j", "--max-procs": "--workers", "--lb": "--line-buffer", "--dryrun": "--dry-run",
-	"--will-cite": "", "--no-notice": "", "-r": "", "--no-run-if-empty": "",
+	"--will-cite": "", "--no-notice": "",
 	"--sshlogin": "--ssh", "--slf": "--ssh-file", "--sshloginfile": "--ssh-file",
 	// GNU's --bar and --eta draw on stderr; parrun's bar shows done/total
 	// and the ETA (SPEC §5).

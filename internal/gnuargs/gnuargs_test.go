@@ -26,14 +26,14 @@ func TestRewrite(t *testing.T) {
 	for _, c := range []struct{ in, want string }{
 		{"-P 2 -k echo", "-j 2 -k echo"},
 		{"--max-procs=3 echo -P", "--workers=3 echo -P"},
-		{"--will-cite --no-notice -r -k echo ::: a", "-k echo ::: a"},
+		{"--will-cite --no-notice -r -k echo ::: a", "-r -k echo ::: a"}, // -r is a flag of its own,
 		{"--lb --dryrun echo", "--line-buffer --dry-run echo"},
 		{"--sshlogin 2/h --slf f --sshloginfile g echo", "--ssh 2/h --ssh-file f --ssh-file g echo"},
 		{"--bar --eta -k echo", "--progress=bar --progress=bar -k echo"},
-		{"-j -r echo", "-j -r echo"}, // -r is -j's value here
-		{"-- -r", "-- -r"},
+		{"-j --lb echo", "-j --lb echo"}, // --lb is -j's value here
+		{"-- --lb", "-- --lb"},
 		{"--tag -P echo", "--tag -P echo"},
-		{"-k ::: -r", "-k ::: -r"},
+		{"-k ::: --lb", "-k ::: --lb"},
 	} {
 		got := Rewrite(flags(), strings.Fields(c.in))
 		if !slices.Equal(got, strings.Fields(c.want)) {

@@ -14,6 +14,7 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -54,6 +55,13 @@ type Config struct {
 	Template bool
 	// Shell runs records that are command lines.
 	Shell string
+	// Trim says which blanks to take off each value (--trim): "n" none,
+	// "l" leading, "r" trailing, "lr" or "rl" both; "" is GNU's default,
+	// "lr" with Colsep and "n" without.
+	Trim string
+	// SkipBlank makes a record whose values are all blanks (spaces, tabs,
+	// an empty line) no job: -r/--no-run-if-empty, as GNU parallel.
+	SkipBlank bool
 	// PriorityCol, when positive, takes each job's --order priority from
 	// that column ({N}) of its record; it must be an integer.
 	PriorityCol int
@@ -89,6 +97,8 @@ func (cfg *Config) Check() error {
 		return errors.New("--jsonl reads one input source, one object per job: it does not combine with several sources, -n or --colsep")
 	case len(cfg.Sources) > 0 && cfg.Sources[0].Link:
 		return errors.New(":::+ needs an input source before it to link to")
+	case !slices.Contains([]string{"", "n", "l", "r", "lr", "rl"}, cfg.Trim):
+		return fmt.Errorf("--trim %q: want n, l, r, lr or rl", cfg.Trim)
 	case cfg.PriorityCol < 0:
 		return fmt.Errorf("--priority-col %d: want a column number from 1", cfg.PriorityCol)
 	case cfg.PriorityCol > 0 && cfg.JSONL:
@@ -199,7 +209,7 @@ func Open(cfg Config) (*Reader, error) {
 		}
 	}
 	r.next = product(groups, srcs, r.cfg.LinkAll)
-	if !cfg.JSONL {
+	if !cfg.JSONL && !cfg.SkipBlank { // -r: blank records are known only by reading
 		r.total = productSize(groups, srcs, r.cfg.LinkAll)
 		if r.total > 0 {
 			r.total = (r.total + int64(cfg.MaxArgs) - 1) / int64(cfg.MaxArgs)
@@ -334,8 +344,9 @@ func (r *Reader) Next() (*job.Job, error) {
 				return nil, err
 			}
 		}
-		// A blank JSONL line is no record (JSON Lines readers skip them).
-		if !r.cfg.JSONL || first.err != nil || strings.TrimSpace(first.vals[0]) != "" {
+		// A blank JSONL line is no record (JSON Lines readers skip them),
+		// nor, with -r, a blank record.
+		if first.err != nil || !r.skip(first) {
 			break
 		}
 	}
@@ -364,6 +375,10 @@ func (r *Reader) Next() (*job.Job, error) {
 			r.pending = &more
 			break
 		}
+		if r.skip(more) {
+			i--
+			continue
+		}
 		r.addRecord(j, more.vals)
 	}
 	if p := r.cfg.PriorityCol; p > 0 && j.Err == nil {
@@ -382,6 +397,20 @@ func (r *Reader) Next() (*job.Job, error) {
 	return j, nil
 }
 
+// skip reports whether a record is no job: a blank JSONL line, or with
+// -r a record of only blanks.
+func (r *Reader) skip(x rec) bool {
+	if !r.cfg.JSONL && !r.cfg.SkipBlank {
+		return false
+	}
+	for _, v := range x.vals {
+		if strings.TrimSpace(v) != "" {
+			return false
+		}
+	}
+	return true
+}
+
 // addRecord adds one input tuple to j's values. With --colsep a record's
 // columns are its values, for {} as for {N}: GNU parallel's {} is the
 // columns, each quoted on its own, never the raw line.
@@ -393,6 +422,36 @@ func (r *Reader) addRecord(j *job.Job, vals []string) {
 		}
 		vals = cols
 	}
+	if t := r.trim(); t != "n" {
+		vals = slices.Clone(vals)
+		for i, v := range vals {
+			vals[i] = trim(t, v)
+		}
+	}
 	j.Whole = append(j.Whole, vals...)
 	j.Args = append(j.Args, vals...)
+}
+
+// trim is the --trim in effect.
+func (r *Reader) trim() string {
+	switch {
+	case r.cfg.Trim != "":
+		return r.cfg.Trim
+	case r.cfg.Colsep != nil:
+		return "lr"
+	}
+	return "n"
+}
+
+// trim takes the blanks perl's \s matches off one or both ends of s, as
+// GNU parallel's --trim does.
+func trim(mode, s string) string {
+	const blanks = " \t\n\r\f\v"
+	if mode != "r" {
+		s = strings.TrimLeft(s, blanks)
+	}
+	if mode != "l" {
+		s = strings.TrimRight(s, blanks)
+	}
+	return s
 }

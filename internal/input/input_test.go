@@ -543,3 +543,56 @@ func TestStreaming(t *testing.T) {
 		t.Errorf("Next() after the writer closed = %v; want io.EOF", err)
 	}
 }
+
+// TestTrim checks --trim on values, columns and ::: arguments, and GNU's
+// default: lr with --colsep, n without.
+func TestTrim(t *testing.T) {
+	comma := regexp.MustCompile(",")
+	tests := []struct {
+		name string
+		cfg  Config
+		want [][]string
+	}{
+		{"default n", Config{Stdin: strings.NewReader(" a \n")}, [][]string{{" a "}}},
+		{"lr", Config{Stdin: strings.NewReader(" a \t\n"), Trim: "lr"}, [][]string{{"a"}}},
+		{"rl", Config{Stdin: strings.NewReader("\ta\v\n"), Trim: "rl"}, [][]string{{"a"}}},
+		{"l", Config{Stdin: strings.NewReader(" a \n"), Trim: "l"}, [][]string{{"a "}}},
+		{"r", Config{Stdin: strings.NewReader(" a \n"), Trim: "r"}, [][]string{{" a"}}},
+		{"colsep default lr", Config{Stdin: strings.NewReader("  a , b  \n"), Colsep: comma}, [][]string{{"a", "b"}}},
+		{"colsep n", Config{Stdin: strings.NewReader(" a ,b \n"), Colsep: comma, Trim: "n"}, [][]string{{" a ", "b "}}},
+		{"::: values", Config{Sources: []Source{{Values: []string{" x ", "y"}}}, Trim: "lr"}, [][]string{{"x"}, {"y"}}},
+	}
+	for _, tt := range tests {
+		tt.cfg.Template = true
+		if got := args(readJobs(t, tt.cfg)); !equal2(got, tt.want) {
+			t.Errorf("%s: values %q; want %q", tt.name, got, tt.want)
+		}
+	}
+	if err := (&Config{Trim: "x"}).Check(); err == nil || !strings.Contains(err.Error(), "want n, l, r, lr or rl") {
+		t.Errorf("--trim x: Check() = %v; want the choices", err)
+	}
+}
+
+// TestSkipBlank checks -r: a record of only blanks is no job, in a -n
+// batch too, and the jobs keep consecutive numbers.
+func TestSkipBlank(t *testing.T) {
+	tests := []struct {
+		name string
+		cfg  Config
+		want [][]string
+	}{
+		{"lines", Config{Stdin: strings.NewReader("a\n\n \t\nb\n")}, [][]string{{"a"}, {"b"}}},
+		{"-n 2", Config{Stdin: strings.NewReader("a\n\n  \nb\nc\n"), MaxArgs: 2}, [][]string{{"a", "b"}, {"c"}}},
+		{"::: values", Config{Sources: []Source{{Values: []string{"", " ", "a"}}}}, [][]string{{"a"}}},
+		{"only blanks", Config{Stdin: strings.NewReader("\n\n")}, nil},
+		{"a blank column is not a blank record", Config{Stdin: strings.NewReader(" ,\n"), Colsep: regexp.MustCompile(",")}, [][]string{{"", ""}}},
+	}
+	for _, tt := range tests {
+		tt.cfg.Template, tt.cfg.SkipBlank = true, true
+		jobs := readJobs(t, tt.cfg)
+		checkSeq(t, jobs)
+		if got := wholes(jobs); !equal2(got, tt.want) {
+			t.Errorf("%s: jobs %q; want %q", tt.name, got, tt.want)
+		}
+	}
+}
