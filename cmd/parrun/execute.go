@@ -37,6 +37,14 @@ func execute(ctx context.Context, o *Options, ios *iostreams.IOStreams) (exitCod
 		defer jl.Close()
 		cfg.report.Joblog, cfg.sched.Skip = jl, skip
 	}
+	if cfg.results != "" {
+		rs, err := report.OpenResults(cfg.results, ios.Out)
+		if err != nil {
+			return exitError, &FlagError{Err: err}
+		}
+		defer rs.Close()
+		cfg.report.Results = rs
+	}
 	// Signals: the first stops the run and passes the signal to running
 	// jobs; a second kills them at once (SPEC §6). A failed write to
 	// parrun's own output stops it too (the report's Stop).

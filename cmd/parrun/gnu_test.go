@@ -398,7 +398,8 @@ type gnuEntry struct {
 	path, kind, what string // kind f, d, l or o; what the sha256 or link target
 }
 
-// gnuManifest lists everything under dir, sorted by path bytewise.
+// gnuManifest lists everything under dir, sorted by path bytewise, but
+// for the result.json files parrun adds to GNU's --results layout.
 func gnuManifest(dir string) ([]gnuEntry, error) {
 	var es []gnuEntry
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
@@ -407,6 +408,9 @@ func gnuManifest(dir string) ([]gnuEntry, error) {
 		}
 		if p == dir {
 			return nil
+		}
+		if n := d.Name(); n == "result.json" || strings.HasSuffix(n, ".result.json") {
+			return nil // parrun's own beside GNU's --results files (SPEC §4)
 		}
 		rel, err := filepath.Rel(dir, p)
 		if err != nil {

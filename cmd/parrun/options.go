@@ -66,6 +66,8 @@ type config struct {
 	joblog       string
 	resume       bool
 	resumeFailed bool
+	// results is the --results SPEC, opened by execute.
+	results string
 	// progress is the --progress style before auto is resolved.
 	progress string
 	// killAfter is also how long output is read after a job's leader exits.
@@ -218,7 +220,7 @@ func (o *Options) validateSched(c *config) error {
 // validateOutput checks the output flags (SPEC §4, §5).
 func (o *Options) validateOutput(c *config) error {
 	c.report = report.Options{Tag: o.Tag, DryRun: o.DryRun, Verbose: o.Verbose, TmpDir: os.TempDir(),
-		JSON: o.JSON, ResultsDir: o.Results, Summary: o.Summary}
+		JSON: o.JSON, Summary: o.Summary}
 	var err error
 	if c.report.Grouping, err = report.GroupingOf(o.Group, o.LineBuffer, o.Ungroup, o.KeepOrder); err != nil {
 		return usageErr("%w", err)
@@ -230,8 +232,9 @@ func (o *Options) validateOutput(c *config) error {
 	if c.report.BufferSize, err = job.ParseSize(o.BufferSize); err != nil {
 		return flagErr("buffer-size", "--buffer-size %q: %w", o.BufferSize, err)
 	}
-	if o.Results != "" {
-		return asFlagErr("results", report.CheckResults(o.Results))
+	c.results = o.Results
+	if strings.HasPrefix(o.Results, "-.") && o.JSON {
+		return usageErr("--results %s and --json both write to stdout: give the results a file", o.Results)
 	}
 	return nil
 }

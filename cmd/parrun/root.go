@@ -165,7 +165,7 @@ supported.`,
 	f.StringVar(&o.Joblog, "joblog", "", "write GNU parallel's joblog to `FILE` (+FILE appends)")
 	f.BoolVar(&o.Resume, "resume", false, "skip jobs the joblog shows as finished")
 	f.BoolVar(&o.ResumeFail, "resume-failed", false, "like --resume, but run failed jobs again too")
-	f.StringVar(&o.Results, "results", "", "save each job's stdout, stderr and result.json under `DIR`/<seq>/")
+	f.StringVar(&o.Results, "results", "", "save each job's output as GNU parallel does: `DIR`/1/<value>/stdout…, a template, or a .csv/.tsv/.json table")
 	f.BoolVar(&o.JSON, "json", false, "write one JSON object per job on stdout instead of its output")
 	f.BoolVar(&o.Summary, "summary", false, "print totals and the slowest jobs on stderr at the end")
 	f.StringVar(&o.Progress, "progress", report.ProgressAuto, "progress display, --progress=`MODE`: auto, bar, plain or off; a bare --progress (GNU's switch) shows it: the bar on a terminal, plain lines otherwise")

@@ -381,6 +381,9 @@ func (r *Reader) Next() (*job.Job, error) {
 		}
 		r.addRecord(j, more.vals)
 	}
+	if len(j.RecordArgs) == 1 {
+		j.RecordArgs = nil // one record after all
+	}
 	if p := r.cfg.PriorityCol; p > 0 && j.Err == nil {
 		if p > len(j.Args) {
 			j.Err = fmt.Errorf("record %d: no column %d for --priority-col", j.Line, p)
@@ -430,6 +433,9 @@ func (r *Reader) addRecord(j *job.Job, vals []string) {
 	}
 	j.Whole = append(j.Whole, vals...)
 	j.Args = append(j.Args, vals...)
+	if r.cfg.MaxArgs > 1 {
+		j.RecordArgs = append(j.RecordArgs, len(vals))
+	}
 }
 
 // trim is the --trim in effect.

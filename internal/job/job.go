@@ -30,6 +30,10 @@ type Job struct {
 	// Values are what the template substitutes: Whole is {}, Args are {1}….
 	Whole []string
 	Args  []string
+	// RecordArgs is how many of Args each record gave, when the job holds
+	// several records (-n); nil when they are all one record's. GNU's
+	// --results directories number the values within each record.
+	RecordArgs []int
 	// Cmd, when set, is the job's command as given by the input (a record
 	// that is a whole command line, or JSONL "cmd"/"argv"); the template is
 	// not used.

@@ -13,6 +13,16 @@ type Pattern struct {
 // ParsePattern parses a file-name pattern; every string is valid.
 func ParsePattern(s string) Pattern { return Pattern{segs: parseSegments(s)} }
 
+// Literal reports whether the pattern holds no replacement string.
+func (p Pattern) Literal() bool {
+	for _, s := range p.segs {
+		if s.kind != kLiteral {
+			return false
+		}
+	}
+	return true
+}
+
 // Expand returns the pattern for the job in the given slot. Several values
 // (a -n group) are joined with spaces, as {} shows them.
 func (p Pattern) Expand(j *Job, slot int) string {

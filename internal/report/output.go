@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
+	"strconv"
 
 	"github.com/parrun/parrun/internal/exec"
 	"github.com/parrun/parrun/internal/job"
@@ -21,8 +21,10 @@ type output struct {
 	// lines are the line writers (--line-buffer, --tag), whose last
 	// partial line is flushed when the job is reported.
 	lines [2]*lineWriter
-	// files are the --results files DIR/<seq>/stdout and stderr, or nil.
+	// files are the job's --results stdout and stderr files, or nil, and
+	// paths where they and the rest of its results are.
 	files    [2]*os.File
+	paths    *resultPaths
 	released bool
 }
 
@@ -86,23 +88,33 @@ func (t *tee) Write(p []byte) (int, error) {
 	return t.w.Write(p)
 }
 
-// openResults opens DIR/<seq>/stdout and stderr for a starting job and
-// tees o's streams into them. A result.json left from an earlier run is
-// removed first, so the directory never claims a result for a job that has
-// not finished this time. When the files cannot be made, the job's stdout
-// fails every write, so that the job fails with a message naming them.
-func (r *Report) openResults(j *job.Job, o *output) {
-	dir := r.resultsDir(j)
+// openResults opens a starting job's --results files (stdout, stderr,
+// and seq, which it writes) and tees o's streams into them; o's streams
+// may be nil, for nowhere else. A result.json left from an earlier run is
+// removed first, so the directory never claims a result for a job that
+// has not finished this time. When the files cannot be made, the job's
+// stdout fails every write, so that the job fails with a message naming
+// them.
+func (r *Report) openResults(j *job.Job, slot int, o *output) {
+	p := r.opts.Results.paths(j, slot)
+	if p == nil {
+		return
+	}
+	o.paths = p
 	fail := func(err error) {
 		o.stdout = &failedWriter{err: fmt.Errorf("--results: %w", err)}
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(p.dir, 0o755); err != nil {
 		fail(err)
 		return
 	}
-	os.Remove(filepath.Join(dir, "result.json"))
-	for i, name := range []string{"stdout", "stderr"} {
-		f, err := os.Create(filepath.Join(dir, name))
+	os.Remove(p.record)
+	if err := os.WriteFile(p.seq, []byte(strconv.FormatInt(j.Seq, 10)), 0o644); err != nil {
+		fail(err)
+		return
+	}
+	for i, name := range []string{p.stdout, p.stderr} {
+		f, err := os.Create(name)
 		if err != nil {
 			fail(err)
 			return

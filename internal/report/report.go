@@ -82,8 +82,9 @@ type Options struct {
 	JSON bool
 	// Joblog, when set, gets a line per finished job.
 	Joblog *Joblog
-	// ResultsDir, when set, gets DIR/<seq>/stdout, stderr and result.json.
-	ResultsDir string
+	// Results, when set, saves each job's output and result.json in one
+	// of GNU parallel's --results forms; the output then goes nowhere else.
+	Results *Results
 	// Summary prints totals and the slowest jobs on stderr at the end.
 	Summary bool
 	// Stop, when set, stops the run: it is called once, from any
@@ -164,23 +165,65 @@ func (r *Report) Start(j *job.Job, cmd job.Command, slot int) job.Output {
 		prefix = j.Describe() + "\t"
 	}
 	o := &output{}
+	if r.opts.Results != nil {
+		return r.startResults(j, slot, o)
+	}
 	switch {
 	case r.opts.Grouping == Group || r.opts.JSON:
 		for i := range o.bufs {
 			o.bufs[i] = exec.NewBuffer(r.opts.BufferSize, r.opts.TmpDir)
 		}
 		o.stdout, o.stderr = o.bufs[0], o.bufs[1]
-	case r.opts.Grouping == Ungroup && prefix == "" && r.opts.ResultsDir == "":
+	case r.opts.Grouping == Ungroup && prefix == "":
 		o.stdout, o.stderr = r.passThrough(r.stdout), r.passThrough(r.stderr)
 		return o
 	default:
 		o.lines[0], o.lines[1] = r.newLineWriter(r.stdout, prefix), r.newLineWriter(r.stderr, prefix)
 		o.stdout, o.stderr = o.lines[0], o.lines[1]
 	}
-	if r.opts.ResultsDir != "" {
-		r.openResults(j, o)
+	return o
+}
+
+// startResults makes a job's Output under --results: its files, and the
+// buffers that --json and the table forms need the whole output in. As in
+// GNU parallel, nothing of it goes to parrun's stdout or stderr.
+func (r *Report) startResults(j *job.Job, slot int, o *output) *output {
+	if r.opts.JSON || r.opts.Results.table != nil {
+		for i := range o.bufs {
+			o.bufs[i] = exec.NewBuffer(r.opts.BufferSize, r.opts.TmpDir)
+		}
+		o.stdout, o.stderr = o.bufs[0], o.bufs[1]
+	}
+	r.openResults(j, slot, o)
+	if o.stderr == nil { // the files could not be made: stdout fails, stderr goes nowhere
+		o.stderr = io.Discard
 	}
 	return o
+}
+
+// writeRow writes the job's row of a --results table.
+func (r *Report) writeRow(d *job.Done) error {
+	t := r.opts.Results.table
+	if t == nil || d.Result == nil || d.Job.Err != nil {
+		return nil
+	}
+	var outs [2][]byte
+	for i, b := range outputOf(d).bufs {
+		if b == nil {
+			continue
+		}
+		data, err := io.ReadAll(b.Reader())
+		if err != nil {
+			return fmt.Errorf("--results: reading job %d's output back: %w", d.Job.Seq, err)
+		}
+		outs[i] = data
+	}
+	if !r.opts.Results.onStdout() {
+		return t.row(d, outs[0], outs[1])
+	}
+	r.lock()
+	defer r.unlock()
+	return wrapOut(t.row(d, outs[0], outs[1]))
 }
 
 // passThrough hands a file to the job as it is (no copy at all), or wraps
@@ -263,8 +306,8 @@ func (r *Report) writeJoblog(d *job.Done, lost bool) error {
 // when parrun's own output cannot be written.
 func (r *Report) Done(d *job.Done) error {
 	var errs []error
-	if r.opts.ResultsDir != "" {
-		errs = append(errs, r.saveResults(d))
+	if r.opts.Results != nil {
+		errs = append(errs, r.saveResults(d), r.writeRow(d))
 	}
 	if r.opts.JSON {
 		errs = append(errs, r.writeJSON(d))
@@ -335,6 +378,8 @@ func (r *Report) write(d *job.Done) error {
 	o := outputOf(d)
 	for i, dst := range []io.Writer{r.stdout, r.stderr} {
 		switch {
+		case r.opts.Results != nil:
+			// Saved in the results only, as GNU parallel does.
 		case o.bufs[i] != nil:
 			errs = append(errs, r.writeBuffer(dst, o.bufs[i], d))
 		case o.lines[i] != nil:
