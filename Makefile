@@ -77,3 +77,11 @@ gnu-oracle:
 	else \
 		sh testdata/gnu/record.sh; \
 	fi
+
+# internal/gnuargs/gnu_options.go: GNU parallel's option names, read from
+# its source, for its abbreviations and "not supported" errors.
+.PHONY: gnu-options
+gnu-options:
+	perl testdata/gnu/options.pl "$$(command -v parallel)" > internal/gnuargs/gnu_options.go.new
+	gofmt -l internal/gnuargs/gnu_options.go.new
+	mv internal/gnuargs/gnu_options.go.new internal/gnuargs/gnu_options.go

@@ -46,7 +46,14 @@ func run(ctx context.Context, args []string, ios *iostreams.IOStreams) exitCode 
 		code, err = execute(ctx, o, ios)
 		return err
 	})
-	cmd.SetArgs(gnuargs.Rewrite(cmd.Flags(), args))
+	cmd.InitDefaultHelpFlag()
+	cmd.InitDefaultVersionFlag()
+	rewritten, err := gnuargs.Rewrite(cmd.Flags(), args)
+	if err != nil {
+		fmt.Fprintf(ios.ErrOut, "parrun: %s\n", msg.OneLine(err.Error()))
+		return exitError
+	}
+	cmd.SetArgs(rewritten)
 	cmd.SetIn(ios.In)
 	cmd.SetOut(ios.Out)
 	cmd.SetErr(ios.ErrOut)

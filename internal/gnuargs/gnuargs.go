@@ -4,6 +4,8 @@
 package gnuargs
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -20,24 +22,43 @@ var Aliases = map[string]string{
 }
 
 // Rewrite returns args with the aliases of the flags before the command
-// replaced by parrun's names and the no-ops left out.
-func Rewrite(fs *pflag.FlagSet, args []string) []string {
+// replaced by parrun's names and the no-ops left out. A long flag parrun
+// does not have is read as GNU parallel reads it: one of its names, or an
+// unambiguous abbreviation of one (--keep, --res); a GNU option parrun
+// lacks, or an ambiguous abbreviation, is an error naming it, so that no
+// GNU flag is ever taken for something else.
+func Rewrite(fs *pflag.FlagSet, args []string) ([]string, error) {
 	out := make([]string, 0, len(args))
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		if a == "--" || a == "-" || !strings.HasPrefix(a, "-") || strings.HasPrefix(a, ":::") {
-			return append(out, args[i:]...)
+			return append(out, args[i:]...), nil
 		}
 		name, val, hasVal := strings.Cut(a, "=")
+		name, err := short(fs, name)
+		if err != nil {
+			return nil, err
+		}
+		if _, alias := Aliases[name]; strings.HasPrefix(name, "--") && fs.Lookup(name[2:]) == nil && !alias {
+			long := name[2:]
+			to, err := resolve(fs, long)
+			if err != nil {
+				return nil, err
+			}
+			if to != "" {
+				name = to
+			}
+		}
 		if to, ok := Aliases[name]; ok {
 			if to == "" {
 				continue
 			}
 			name = to
-			a = to
-			if hasVal {
-				a += "=" + val
-			}
+		}
+		if hasVal {
+			a = name + "=" + val
+		} else {
+			a = name
 		}
 		out = append(out, a)
 		if !hasVal && takesValue(fs, name) && i+1 < len(args) {
@@ -45,7 +66,115 @@ func Rewrite(fs *pflag.FlagSet, args []string) []string {
 			out = append(out, args[i])
 		}
 	}
-	return out
+	return out, nil
+}
+
+// resolve maps a long flag name parrun does not have to parrun's spelling
+// ("--keep-order", or an Aliases key), as GNU parallel's Getopt::Long
+// reads it: a name of one of its options, or a prefix of names of one
+// option only. It returns "" when GNU has no such option either, for
+// pflag to call it unknown.
+func resolve(fs *pflag.FlagSet, name string) (string, error) {
+	opt := gnuOption(name)
+	if opt == nil {
+		var cands [][]string
+		for _, o := range gnuOptions {
+			for _, n := range o {
+				if len(n) > 1 && strings.HasPrefix(n, name) {
+					cands = append(cands, o)
+					break
+				}
+			}
+		}
+		switch len(cands) {
+		case 0:
+			return "", nil
+		case 1:
+			opt = cands[0]
+		default:
+			names := make([]string, len(cands))
+			for i, o := range cands {
+				names[i] = "--" + o[0]
+			}
+			return "", fmt.Errorf("--%s is ambiguous: it abbreviates %s", name, strings.Join(names, ", "))
+		}
+	}
+	for _, n := range opt {
+		if len(n) > 1 && fs.Lookup(n) != nil {
+			return "--" + n, nil
+		}
+		if _, ok := Aliases["--"+n]; ok {
+			return "--" + n, nil
+		}
+	}
+	return "", notSupported(name, opt)
+}
+
+// gnuOption returns the GNU option one of whose names is name, or nil.
+func gnuOption(name string) []string {
+	for _, o := range gnuOptions {
+		if slices.Contains(o, name) {
+			return o
+		}
+	}
+	return nil
+}
+
+// notSupported is the error for a GNU option parrun does not have.
+func notSupported(typed string, opt []string) error {
+	dash := func(n string) string {
+		if len(n) == 1 {
+			return "-" + n
+		}
+		return "--" + n
+	}
+	if len(typed) > 1 && !slices.Contains(opt, typed) { // an abbreviation
+		return fmt.Errorf("--%s (GNU parallel's %s) is not supported by parrun yet", typed, dash(opt[0]))
+	}
+	return fmt.Errorf("%s: GNU parallel's option is not supported by parrun yet", dash(typed))
+}
+
+// short reads a bundle of short flags (-k, -kX, -C,) as GNU parallel
+// would. A first letter parrun lacks but knows under another spelling
+// becomes that (-P4 is -j4, -C, is --colsep=,); the first letter parrun
+// lacks that GNU has, with no parrun equivalent, is an error; a letter
+// neither has is left for pflag to call unknown.
+func short(fs *pflag.FlagSet, name string) (string, error) {
+	if strings.HasPrefix(name, "--") || len(name) < 2 {
+		return name, nil
+	}
+	for i := 0; i+1 < len(name); i++ {
+		c := name[i+1]
+		if c >= 0x80 {
+			return name, nil // no flag letter: pflag's to report
+		}
+		f := fs.ShorthandLookup(string(c))
+		if f != nil {
+			if f.NoOptDefVal == "" && f.Value.Type() != "bool" {
+				return name, nil // the rest of the bundle is this flag's value
+			}
+			continue
+		}
+		opt := gnuOption(string(c))
+		if opt == nil {
+			return name, nil
+		}
+		if i == 0 {
+			if to, ok := Aliases[name[:2]]; ok && to != "" {
+				return to + name[2:], nil
+			}
+			for _, n := range opt {
+				if len(n) > 1 && fs.Lookup(n) != nil {
+					if rest := name[2:]; rest != "" {
+						return "--" + n + "=" + rest, nil
+					}
+					return "--" + n, nil
+				}
+			}
+		}
+		return "", notSupported(string(c), opt)
+	}
+	return name, nil
 }
 
 // takesValue reports whether the flag spelt name (-x or --long, a bare
