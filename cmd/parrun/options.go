@@ -36,6 +36,7 @@ type Options struct {
 	Link                     bool // --link/--xapply
 	SkipBlank                bool // -r/--no-run-if-empty
 	Trim                     string
+	Replace                  job.Replacements // -I, --er, --bnr … (GNU)
 	// Output and results (SPEC §4, §5).
 	BufferSize, Joblog, Results, Progress string
 	Group, KeepOrder, LineBuffer, Ungroup bool
@@ -159,7 +160,7 @@ func (o *Options) validateInput(c *config) error {
 		return usageErr("%s: perl replacement strings ({=…=}) are not supported: parrun embeds no perl", expr)
 	}
 	if len(words) > 0 {
-		c.sched.Template = job.Parse(words, o.Shell, o.NoShell)
+		c.sched.Template = job.ParseWith(words, o.Shell, o.NoShell, &o.Replace)
 	}
 	return nil
 }

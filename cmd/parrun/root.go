@@ -144,6 +144,16 @@ supported.`,
 	f.IntVarP(&o.MaxArgs, "max-args", "n", 1, "put `N` records into each job")
 	f.BoolVar(&o.JSONL, "jsonl", false, "each input line is a JSON object describing one job")
 	// GNU parallel input flags (issue 13, the input part).
+	// GNU's other spellings of the replacement strings; -I STR is
+	// --replace=STR (gnuargs).
+	f.StringVarP(&o.Replace.Whole, "replace", "i", "", "spell {} as `STR` (GNU -I STR; -i alone: {})")
+	f.Lookup("replace").NoOptDefVal = "{}"
+	f.StringVar(&o.Replace.NoExt, "extensionreplace", "", "spell {.} as `STR` (GNU --er)")
+	f.StringVar(&o.Replace.Base, "basenamereplace", "", "spell {/} as `STR` (GNU --bnr)")
+	f.StringVar(&o.Replace.Dir, "dirnamereplace", "", "spell {//} as `STR` (GNU --dnr)")
+	f.StringVar(&o.Replace.BaseNoExt, "basenameextensionreplace", "", "spell {/.} as `STR` (GNU --bner)")
+	f.StringVar(&o.Replace.Seq, "seqreplace", "", "spell {#} as `STR`")
+	f.StringVar(&o.Replace.Slot, "slotreplace", "", "spell {%} as `STR`")
 	f.StringVar(&o.Trim, "trim", "", "trim blanks around each value: n, l, r, lr or rl (default lr with --colsep, else n; GNU)")
 	f.BoolVarP(&o.SkipBlank, "no-run-if-empty", "r", false, "run no job for a record of only blanks (GNU, xargs)")
 	f.BoolVar(&o.Link, "link", false, "link all input sources element-wise; shorter ones wrap around (GNU)")

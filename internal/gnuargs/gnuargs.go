@@ -34,6 +34,14 @@ func Rewrite(fs *pflag.FlagSet, args []string) ([]string, error) {
 		if a == "--" || a == "-" || !strings.HasPrefix(a, "-") || strings.HasPrefix(a, ":::") {
 			return append(out, args[i:]...), nil
 		}
+		if r, skip, ok := replaceFlag(args[i:]); ok {
+			if r == "" {
+				return nil, fmt.Errorf("-I needs a value: the string that stands for {}")
+			}
+			out = append(out, r)
+			i += skip
+			continue
+		}
 		name, val, hasVal := strings.Cut(a, "=")
 		name, err := short(fs, name)
 		if err != nil {
@@ -67,6 +75,28 @@ func Rewrite(fs *pflag.FlagSet, args []string) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// replaceFlag reads GNU's -I STR (-ISTR) and its -i/--replace, whose value
+// is optional as Getopt::Long's ":s" is: the next word is the value unless
+// it starts with "-" (so "-i echo {}" makes echo the replacement string,
+// as in GNU). It returns parrun's --replace=STR ("" for a -I with no
+// value) and how many more words it took.
+func replaceFlag(args []string) (string, int, bool) {
+	a := args[0]
+	switch {
+	case a == "-I" || a == "-i" || a == "--replace":
+		if len(args) > 1 && (a == "-I" || !strings.HasPrefix(args[1], "-")) {
+			return "--replace=" + args[1], 1, true
+		}
+		if a == "-I" {
+			return "", 0, true
+		}
+		return "--replace={}", 0, true
+	case strings.HasPrefix(a, "-I") || strings.HasPrefix(a, "-i"):
+		return "--replace=" + a[2:], 0, true
+	}
+	return "", 0, false
 }
 
 // resolve maps a long flag name parrun does not have to parrun's spelling

@@ -24,6 +24,8 @@ func flags() *pflag.FlagSet {
 	fs.BoolP("verbose", "v", false, "")
 	fs.String("results", "", "")
 	fs.Bool("resume", false, "")
+	fs.StringP("replace", "i", "", "")
+	fs.Lookup("replace").NoOptDefVal = "{}"
 	return fs
 }
 
@@ -73,6 +75,17 @@ func TestRewriteGNUNames(t *testing.T) {
 		{in: "-X echo", err: "-X: GNU parallel's option is not supported by parrun yet"},
 		{in: "-N2 echo", err: "-N: GNU parallel's option is not supported by parrun yet"},
 		{in: "-kX echo", err: "-X: GNU parallel's option"},
+		// -I STR is --replace=STR; -i and --replace take the next word
+		// unless it starts with "-" (Getopt's optional value).
+		{in: "-I XX echo XX", want: "--replace=XX echo XX"},
+		{in: "-IXX echo", want: "--replace=XX echo"},
+		{in: "-I -k echo", want: "--replace=-k echo"},
+		{in: "-i echo {}", want: "--replace=echo {}"},
+		{in: "-i -k echo", want: "--replace={} -k echo"},
+		{in: "--replace echo", want: "--replace=echo"},
+		{in: "--replace=@ echo", want: "--replace=@ echo"},
+		{in: "-i", want: "--replace={}"},
+		{in: "-I", err: "-I needs a value"},
 		{in: "--no-such-flag echo", want: "--no-such-flag echo"}, // pflag's to report
 		{in: "-Z echo", want: "-Z echo"},
 	} {

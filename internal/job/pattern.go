@@ -11,7 +11,7 @@ type Pattern struct {
 }
 
 // ParsePattern parses a file-name pattern; every string is valid.
-func ParsePattern(s string) Pattern { return Pattern{segs: parseSegments(s)} }
+func ParsePattern(s string) Pattern { return Pattern{segs: parseSegments(s, nil)} }
 
 // Literal reports whether the pattern holds no replacement string.
 func (p Pattern) Literal() bool {

@@ -95,10 +95,17 @@ type segment struct {
 // stays literal (`${HOME}`, `{a,b}`, awk's `{print}`). {=perl=} is not a
 // replacement string here: callers reject it first (PerlExpression).
 func Parse(words []string, shell string, noShell bool) *Template {
+	return ParseWith(words, shell, noShell, nil)
+}
+
+// ParseWith is Parse with other spellings of the replacement strings
+// (GNU's -I and the like); nil means none.
+func ParseWith(words []string, shell string, noShell bool, r *Replacements) *Template {
 	t := &Template{shell: shell}
+	ts := r.tokens()
 	found := false
 	for _, w := range words {
-		segs := parseSegments(w)
+		segs := parseSegments(w, ts)
 		for _, s := range segs {
 			if s.kind != kLiteral {
 				found = true
@@ -110,7 +117,7 @@ func Parse(words []string, shell string, noShell bool) *Template {
 		t.appended = true
 		t.words = append(t.words, []segment{{kind: kAll}})
 	}
-	t.line = parseSegments(strings.Join(words, " "))
+	t.line = parseSegments(strings.Join(words, " "), ts)
 	if t.appended {
 		t.line = append(t.line, segment{kind: kLiteral, text: " "}, segment{kind: kAll})
 	}
@@ -118,21 +125,20 @@ func Parse(words []string, shell string, noShell bool) *Template {
 		t.form = FormNoShell
 		return t
 	}
-	if t.raw = inCommandWord(t.line); t.raw {
+	if t.raw = inCommandWord(t.line); t.raw || blanks(ts) {
 		t.form = FormShell
 		return t
 	}
 	// The shell sees one line; exec'ing directly must see the same words,
 	// so a word holding spaces ('sleep 1') splits as the shell would split
 	// it. Replacement strings hold no blanks, so splitting first is safe.
-	line := strings.Join(words, " ")
-	if t.appended {
-		line += " {}"
-	}
-	fields := shellFields(line)
+	fields := shellFields(strings.Join(words, " "))
 	direct := make([][]segment, len(fields))
 	for i, f := range fields {
-		direct[i] = parseSegments(f)
+		direct[i] = parseSegments(f, ts)
+	}
+	if t.appended {
+		direct = append(direct, []segment{{kind: kAll}})
 	}
 	if directSafe(direct) {
 		t.form = FormDirect
@@ -179,19 +185,13 @@ func PerlExpression(words []string) (string, bool) {
 // Parse, never per job.
 func (t *Template) Form() Form { return t.form }
 
-// parseSegments splits s into literal text and replacement strings.
-func parseSegments(s string) []segment {
+// parseSegments splits s into literal text and replacement strings,
+// spelt as ts says where it respells them.
+func parseSegments(s string, ts []token) []segment {
 	var segs []segment
 	lit := 0 // start of pending literal text
 	for i := 0; i < len(s); i++ {
-		if s[i] != '{' {
-			continue
-		}
-		end := strings.IndexByte(s[i+1:], '}')
-		if end < 0 {
-			break
-		}
-		seg, ok := parsePlaceholder(s[i+1 : i+1+end])
+		seg, n, ok := placeholderAt(s[i:], ts)
 		if !ok {
 			continue
 		}
@@ -199,13 +199,33 @@ func parseSegments(s string) []segment {
 			segs = append(segs, segment{kind: kLiteral, text: s[lit:i]})
 		}
 		segs = append(segs, seg)
-		i += end + 1
+		i += n - 1
 		lit = i + 1
 	}
 	if lit < len(s) {
 		segs = append(segs, segment{kind: kLiteral, text: s[lit:]})
 	}
 	return segs
+}
+
+// placeholderAt reports whether s starts with a replacement string, and
+// which, and how long it is.
+func placeholderAt(s string, ts []token) (segment, int, bool) {
+	if t, ok := matchToken(ts, s); ok {
+		return t.seg, len(t.text), true
+	}
+	if s[0] != '{' {
+		return segment{}, 0, false
+	}
+	end := strings.IndexByte(s[1:], '}')
+	if end < 0 {
+		return segment{}, 0, false
+	}
+	seg, ok := parsePlaceholder(s[1 : 1+end])
+	if !ok || respelt(ts, seg) {
+		return segment{}, 0, false
+	}
+	return seg, end + 2, true
 }
 
 // parsePlaceholder parses the inside of braces: "", ".", "/", "//", "/.",

@@ -834,3 +834,44 @@ func TestPerlExpression(t *testing.T) {
 		}
 	}
 }
+
+// TestReplacementSpellings checks GNU's -I, --er, --bnr, --dnr, --bner,
+// --seqreplace and --slotreplace: the new spelling stands for its string,
+// which becomes literal text; the others keep their meaning.
+func TestReplacementSpellings(t *testing.T) {
+	v := &Values{Seq: 7, Slot: 2, ID: "7", Whole: []string{"d/a.b"}, Args: []string{"d/a.b"}}
+	tests := []struct {
+		words []string
+		r     Replacements
+		want  []string
+	}{
+		{[]string{"echo", "XX-XX"}, Replacements{Whole: "XX"}, []string{"echo", "d/a.b-d/a.b"}},
+		{[]string{"echo", "@", "{}", "{.}", "{1}"}, Replacements{Whole: "@"}, []string{"echo", "d/a.b", "{}", "d/a", "d/a.b"}},
+		{[]string{"echo", ",,"}, Replacements{NoExt: ",,"}, []string{"echo", "d/a"}},
+		{[]string{"echo", ",,", "{.}"}, Replacements{Base: ",,"}, []string{"echo", "a.b", "d/a"}},
+		{[]string{"echo", ",,"}, Replacements{Dir: ",,"}, []string{"echo", "d"}},
+		{[]string{"echo", ",,"}, Replacements{BaseNoExt: ",,"}, []string{"echo", "a"}},
+		{[]string{"echo", "S:,,", "{#}"}, Replacements{Seq: ",,"}, []string{"echo", "S:7", "{#}"}},
+		{[]string{"echo", "%%"}, Replacements{Slot: "%%"}, []string{"echo", "2"}},
+		// The longer spelling first; a spelling the template lacks appends {}.
+		{[]string{"echo", "XXX"}, Replacements{Whole: "XX", NoExt: "XXX"}, []string{"echo", "d/a"}},
+		{[]string{"echo"}, Replacements{Whole: ",,"}, []string{"echo", "d/a.b"}},
+		{[]string{"echo", "{x}", "{x.}"}, Replacements{Whole: "{x}"}, []string{"echo", "d/a.b", "{x.}"}},
+	}
+	for _, tt := range tests {
+		for _, noShell := range []bool{false, true} {
+			tp := ParseWith(tt.words, "/bin/sh", noShell, &tt.r)
+			got := tp.Expand(v).Argv
+			if !noShell && tp.Form() == FormShell {
+				got = strings.Fields(tp.ExpandLine(v)) // every value here is plain
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("ParseWith(%q, %+v, no-shell %v) = %q; want %q", tt.words, tt.r, noShell, got, tt.want)
+			}
+		}
+	}
+	// A spelling with a blank cannot go through a direct exec's split.
+	if f := ParseWith([]string{"cat", "a b"}, "/bin/sh", false, &Replacements{Whole: "a b"}).Form(); f != FormShell {
+		t.Errorf("-I 'a b': form %v; want %v", f, FormShell)
+	}
+}
