@@ -32,6 +32,7 @@ type Options struct {
 	ArgFiles                 []string
 	Delimiter, Colsep, Shell string
 	MaxArgs                  int
+	MaxReplace, MaxLines     int // GNU's -N and -L: -n's records, by another name
 	Null, JSONL, NoShell     bool
 	Link                     bool // --link/--xapply
 	SkipBlank                bool // -r/--no-run-if-empty
@@ -122,6 +123,23 @@ func (o *Options) validate(cores int) (*config, error) {
 	return c, nil
 }
 
+// recordsPerJob is how many records a job takes: -n N, or GNU's -N N and
+// -L N, the last of them given; 0 (-n 0, -N0) means one record that
+// substitutes nothing, as GNU's "read 1 argument but insert none".
+func recordsPerJob(o *Options) (n int, noValues bool) {
+	n = o.MaxArgs
+	switch {
+	case o.given("max-replace-args"):
+		n = o.MaxReplace
+	case o.given("max-lines"):
+		n = o.MaxLines
+	}
+	if n == 0 {
+		return 1, true
+	}
+	return n, false
+}
+
 // validateInput checks the input flags and the ::: grammar (SPEC §1).
 func (o *Options) validateInput(c *config) error {
 	words, sources, err := input.ParseArgs(o.Args)
@@ -146,13 +164,18 @@ func (o *Options) validateInput(c *config) error {
 		}
 	}
 	switch {
-	case o.MaxArgs < 1:
-		return usageErr("-n %d: must be at least 1", o.MaxArgs)
+	case o.MaxArgs < 0:
+		return usageErr("-n %d: must be 0 or more", o.MaxArgs)
+	case o.given("max-replace-args") && o.MaxReplace < 0:
+		return usageErr("-N %d: must be 0 or more", o.MaxReplace)
+	case o.given("max-lines") && o.MaxLines < 1:
+		return usageErr("-L %d: must be at least 1", o.MaxLines)
 	case o.given("shell") && !isProgram(o.Shell):
 		return flagErr("shell", "--shell %s: no such program", o.Shell)
 	case len(words) == 0 && o.NoShell:
 		return usageErr("--no-shell needs a command template")
 	}
+	c.input.MaxArgs, c.input.NoValues = recordsPerJob(o)
 	if err := c.input.Check(); err != nil {
 		return usageErr("%w", err)
 	}

@@ -141,7 +141,9 @@ supported.`,
 	f.BoolVarP(&o.Null, "null", "0", false, "records are separated by NUL (find -print0)")
 	f.StringVarP(&o.Delimiter, "delimiter", "d", "", "records are separated by `STR` (C escapes allowed)")
 	f.StringVar(&o.Colsep, "colsep", "", "split each record into columns {1}, {2}… at `REGEX`")
-	f.IntVarP(&o.MaxArgs, "max-args", "n", 1, "put `N` records into each job")
+	f.IntVarP(&o.MaxArgs, "max-args", "n", 1, "put `N` records into each job (0: one record that substitutes nothing)")
+	f.IntVarP(&o.MaxReplace, "max-replace-args", "N", 1, "GNU's -N: as -n")
+	f.IntVarP(&o.MaxLines, "max-lines", "L", 1, "GNU's -L: as -n, a record per line")
 	f.BoolVar(&o.JSONL, "jsonl", false, "each input line is a JSON object describing one job")
 	// GNU parallel input flags (issue 13, the input part).
 	// GNU's other spellings of the replacement strings; -I STR is

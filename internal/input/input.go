@@ -48,6 +48,9 @@ type Config struct {
 	Colsep *regexp.Regexp
 	// MaxArgs puts that many records into one job (-n); 0 means 1.
 	MaxArgs int
+	// NoValues makes each record a job that substitutes nothing (-n 0,
+	// GNU's -N0): the record is read, its values are not used.
+	NoValues bool
 	// JSONL reads each record as a JSON object describing one job.
 	JSONL bool
 	// Template reports whether a command template was given; without one,
@@ -418,6 +421,9 @@ func (r *Reader) skip(x rec) bool {
 // columns are its values, for {} as for {N}: GNU parallel's {} is the
 // columns, each quoted on its own, never the raw line.
 func (r *Reader) addRecord(j *job.Job, vals []string) {
+	if r.cfg.NoValues {
+		return
+	}
 	if r.cfg.Colsep != nil {
 		var cols []string
 		for _, v := range vals {

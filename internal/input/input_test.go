@@ -596,3 +596,13 @@ func TestSkipBlank(t *testing.T) {
 		}
 	}
 }
+
+// TestNoValues checks -n 0 and GNU's -N0: a job per record, with nothing
+// to substitute.
+func TestNoValues(t *testing.T) {
+	jobs := readJobs(t, Config{Stdin: strings.NewReader("a\nb\n"), Template: true, NoValues: true, MaxArgs: 1})
+	checkSeq(t, jobs)
+	if len(jobs) != 2 || len(jobs[0].Whole) != 0 || len(jobs[1].Args) != 0 {
+		t.Errorf("jobs %q / %q; want two jobs with no values", wholes(jobs), args(jobs))
+	}
+}
