@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/parrun/parrun/internal/cpuinfo"
 	"github.com/parrun/parrun/internal/exec"
 	"github.com/parrun/parrun/internal/input"
 	"github.com/parrun/parrun/internal/iostreams"
@@ -19,6 +20,12 @@ import (
 // execute validates the options and runs the jobs: the wiring of input,
 // joblog, report, signals and transport around sched.Run.
 func execute(ctx context.Context, o *Options, ios *iostreams.IOStreams) (exitCode, error) {
+	if o.NumberOf != "" { // GNU's --number-of-cores and the like: print, run nothing
+		c := cpuinfo.Read()
+		n := map[string]int{"cpus": c.Cores, "cores": c.Cores, "threads": c.Threads, "sockets": c.Sockets}[o.NumberOf]
+		_, err := fmt.Fprintln(ios.Out, n)
+		return exitOK, err
+	}
 	cfg, err := o.validate(defaultWorkers())
 	if err != nil {
 		return exitError, explain(o.settings, err)
@@ -69,6 +76,8 @@ func execute(ctx context.Context, o *Options, ios *iostreams.IOStreams) (exitCod
 	}
 	if n, ok := src.Total(); ok {
 		rep.Read(n, true)
+	} else if o.TotalJobs >= 0 { // GNU's --total-jobs: the input cannot tell
+		rep.ExpectTotal(o.TotalJobs)
 	}
 	style, _ := report.ParseProgress(cfg.progress, ios.IsStderrTTY()) // checked in validate
 	rep.StartProgress(style)

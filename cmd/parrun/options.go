@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"github.com/parrun/parrun/internal/settings"
 	"os"
@@ -36,13 +37,20 @@ type Options struct {
 	Null, JSONL, NoShell     bool
 	Link                     bool // --link/--xapply
 	SkipBlank                bool // -r/--no-run-if-empty
+	Shuffle                  bool // --shuf
 	Trim                     string
 	Replace                  job.Replacements // -I, --er, --bnr … (GNU)
+	ArgSep, ArgFileSep       string           // GNU's other spellings of ::: and ::::
 	// Output and results (SPEC §4, §5).
 	BufferSize, Joblog, Results, Progress string
 	Group, KeepOrder, LineBuffer, Ungroup bool
 	Tag, DryRun, Verbose, JSON, Summary   bool
-	Resume, ResumeFail                    bool
+	TagString, TmpDir                     string
+	Files                                 bool
+	TotalJobs                             int64
+	// NumberOf is what --number-of-cores and the like print, or "".
+	NumberOf           string
+	Resume, ResumeFail bool
 	// Configuration (SPEC §7).
 	Config      string
 	PrintConfig bool
@@ -142,7 +150,10 @@ func recordsPerJob(o *Options) (n int, noValues bool) {
 
 // validateInput checks the input flags and the ::: grammar (SPEC §1).
 func (o *Options) validateInput(c *config) error {
-	words, sources, err := input.ParseArgs(o.Args)
+	if o.ArgSep != "" && o.ArgSep == o.ArgFileSep {
+		return usageErr("--arg-sep and --arg-file-sep are both %q: they must differ", o.ArgSep)
+	}
+	words, sources, err := input.ParseArgs(o.Args, o.ArgSep, o.ArgFileSep)
 	if err != nil {
 		return usageErr("%w", err)
 	}
@@ -153,7 +164,7 @@ func (o *Options) validateInput(c *config) error {
 	for _, f := range o.ArgFiles {
 		argFiles = append(argFiles, input.Source{File: f, IsFile: true})
 	}
-	c.input = input.Config{Sources: append(argFiles, sources...), MaxArgs: o.MaxArgs, JSONL: o.JSONL, LinkAll: o.Link, SkipBlank: o.SkipBlank, Trim: o.Trim,
+	c.input = input.Config{Sources: append(argFiles, sources...), MaxArgs: o.MaxArgs, JSONL: o.JSONL, LinkAll: o.Link, SkipBlank: o.SkipBlank, Trim: o.Trim, Shuffle: o.Shuffle,
 		Template: len(words) > 0, Shell: o.Shell, PriorityCol: o.PriorityCol}
 	if c.input.Delim, err = input.Delimiter(o.Delimiter, o.Null); err != nil {
 		return asFlagErr("delimiter", err)
@@ -243,8 +254,24 @@ func (o *Options) validateSched(c *config) error {
 
 // validateOutput checks the output flags (SPEC §4, §5).
 func (o *Options) validateOutput(c *config) error {
-	c.report = report.Options{Tag: o.Tag, DryRun: o.DryRun, Verbose: o.Verbose, TmpDir: os.TempDir(),
+	c.report = report.Options{Tag: o.Tag, DryRun: o.DryRun, Verbose: o.Verbose, TmpDir: cmp.Or(o.TmpDir, os.TempDir()),
 		JSON: o.JSON, Summary: o.Summary}
+	if o.TmpDir != "" {
+		if fi, err := os.Stat(o.TmpDir); err != nil || !fi.IsDir() {
+			return flagErr("tmpdir", "--tmpdir %s: not a directory parrun can use", o.TmpDir)
+		}
+	}
+	if o.given("total-jobs") && o.TotalJobs < 0 {
+		return usageErr("--total-jobs %d: must be 0 or more", o.TotalJobs)
+	}
+	c.report.Files = o.Files
+	if o.Files && (o.JSON || o.Results != "") {
+		return usageErr("--files and --json or --results both say where the output goes: give one")
+	}
+	if o.given("tagstring") {
+		p := job.ParsePattern(o.TagString)
+		c.report.Tag, c.report.TagString = true, &p
+	}
 	var err error
 	if c.report.Grouping, err = report.GroupingOf(o.Group, o.LineBuffer, o.Ungroup, o.KeepOrder); err != nil {
 		return usageErr("%w", err)

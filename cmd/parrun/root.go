@@ -156,6 +156,17 @@ supported.`,
 	f.StringVar(&o.Replace.BaseNoExt, "basenameextensionreplace", "", "spell {/.} as `STR` (GNU --bner)")
 	f.StringVar(&o.Replace.Seq, "seqreplace", "", "spell {#} as `STR`")
 	f.StringVar(&o.Replace.Slot, "slotreplace", "", "spell {%} as `STR`")
+	for _, what := range []string{"cpus", "cores", "threads", "sockets"} {
+		f.Var(numberOf{&o.NumberOf, what}, "number-of-"+what, "print the number of CPU "+what+" and exit (GNU)")
+		f.Lookup("number-of-" + what).NoOptDefVal = "true"
+	}
+	f.BoolVar(&o.Files, "files", false, "save each job's stdout in a file in --tmpdir and print its name (GNU)")
+	f.StringVar(&o.TmpDir, "tmpdir", "", "spill output and keep --files in `DIR` (default $TMPDIR; GNU)")
+	f.Int64Var(&o.TotalJobs, "total-jobs", -1, "the number of jobs, for --progress, when the input cannot tell (GNU)")
+	f.StringVar(&o.TagString, "tagstring", "", "tag output lines with `STR` (replacement strings allowed) and a TAB (GNU)")
+	f.BoolVar(&o.Shuffle, "shuf", false, "run the jobs in a random order, the whole input read first (GNU)")
+	f.StringVar(&o.ArgSep, "arg-sep", "", "spell ::: as `SEP` (GNU)")
+	f.StringVar(&o.ArgFileSep, "arg-file-sep", "", "spell :::: as `SEP` (GNU)")
 	f.StringVar(&o.Trim, "trim", "", "trim blanks around each value: n, l, r, lr or rl (default lr with --colsep, else n; GNU)")
 	f.BoolVarP(&o.SkipBlank, "no-run-if-empty", "r", false, "run no job for a record of only blanks (GNU, xargs)")
 	f.BoolVar(&o.Link, "link", false, "link all input sources element-wise; shorter ones wrap around (GNU)")
@@ -226,3 +237,21 @@ func newCompletionCmd(root *cobra.Command) *cobra.Command {
 		},
 	}
 }
+
+// numberOf is the value of --number-of-cores and its kin: a switch that
+// records which count to print.
+type numberOf struct {
+	what *string
+	name string
+}
+
+func (n numberOf) String() string { return "" }
+func (n numberOf) Type() string   { return "bool" }
+func (n numberOf) Set(v string) error {
+	if v != "true" {
+		return fmt.Errorf("takes no value")
+	}
+	*n.what = n.name
+	return nil
+}
+func (n numberOf) IsBoolFlag() bool { return true }

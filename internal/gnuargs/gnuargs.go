@@ -19,6 +19,12 @@ var Aliases = map[string]string{
 	// GNU's --bar and --eta draw on stderr; parrun's bar shows done/total
 	// and the ETA (SPEC §5).
 	"--bar": "--progress=bar", "--eta": "--progress=bar",
+	// GNU colours the tags of --ctag and --ctagstring; parrun's tags are
+	// plain (README).
+	"--ctag": "--tag", "--ctagstring": "--tagstring",
+	// -q quotes every word of the command so that no shell reads it:
+	// what --no-shell does without a shell.
+	"-q": "--no-shell", "--quote": "--no-shell",
 }
 
 // Rewrite returns args with the aliases of the flags before the command

@@ -12,8 +12,20 @@ import (
 // grammar (SPEC §1): every word up to the first separator is the template;
 // each "::: V…" is a group of literal values, each ":::: F…" one source
 // per file, and the "+" forms (":::+", "::::+") link the source to the one
-// before it. -a files are not here: they are flags.
-func ParseArgs(args []string) (words []string, sources []Source, err error) {
+// before it. argSep and fileSep, when not "", replace ":::" and "::::"
+// (GNU's --arg-sep, --arg-file-sep), which are then ordinary words. -a
+// files are not here: they are flags.
+func ParseArgs(args []string, argSep, fileSep string) (words []string, sources []Source, err error) {
+	if argSep == "" {
+		argSep = ":::"
+	}
+	if fileSep == "" {
+		fileSep = "::::"
+	}
+	isSep := func(s string) bool {
+		s = strings.TrimSuffix(s, "+")
+		return s == argSep || s == fileSep
+	}
 	i := 0
 	for i < len(args) && !isSep(args[i]) {
 		i++
@@ -28,7 +40,7 @@ func ParseArgs(args []string) (words []string, sources []Source, err error) {
 		}
 		vals := args[start:i]
 		link := strings.HasSuffix(sep, "+")
-		if strings.HasPrefix(sep, "::::") {
+		if strings.TrimSuffix(sep, "+") == fileSep {
 			if len(vals) == 0 {
 				return nil, nil, fmt.Errorf("%s needs at least one file", sep)
 			}
@@ -56,10 +68,6 @@ func dropEmptyGroups(sources []Source) []Source {
 		return sources
 	}
 	return kept
-}
-
-func isSep(s string) bool {
-	return s == ":::" || s == ":::+" || s == "::::" || s == "::::+"
 }
 
 // Unescape interprets the C escapes of a -d delimiter: \n \t \r \0 \\ \a

@@ -26,7 +26,7 @@ func TestParseArgs(t *testing.T) {
 		{"echo ::::", nil, nil, ":::: needs at least one file"},
 	}
 	for _, tt := range tests {
-		words, sources, err := ParseArgs(strings.Fields(tt.args))
+		words, sources, err := ParseArgs(strings.Fields(tt.args), "", "")
 		if tt.err != "" {
 			if err == nil || err.Error() != tt.err {
 				t.Errorf("ParseArgs(%q): err %v; want %q", tt.args, err, tt.err)

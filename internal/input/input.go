@@ -9,9 +9,11 @@
 package input
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"regexp"
 	"slices"
@@ -48,6 +50,10 @@ type Config struct {
 	Colsep *regexp.Regexp
 	// MaxArgs puts that many records into one job (-n); 0 means 1.
 	MaxArgs int
+	// Shuffle runs the jobs in a random order (GNU's --shuf): the whole
+	// input is read first, and the jobs are numbered ({#}) in the new
+	// order, as GNU numbers them.
+	Shuffle bool
 	// NoValues makes each record a job that substitutes nothing (-n 0,
 	// GNU's -N0): the record is read, its values are not used.
 	NoValues bool
@@ -78,7 +84,12 @@ type Reader struct {
 	seq     int64
 	total   int64 // jobs in all, when known before reading (-1: unknown)
 	pending *rec  // a bad record met while filling a -n batch
-	closer  []io.Closer
+	// shuffled holds the jobs left under Shuffle, once read; shuffleErr
+	// is the error that ended reading them.
+	shuffled   []*job.Job
+	shuffleErr error
+	readAll    bool
+	closer     []io.Closer
 }
 
 // rec is one input tuple: a value per source, and the record number it came
@@ -337,6 +348,36 @@ func product(groups [][]string, srcs []Source, linkAll bool) func() (rec, error)
 // is an I/O error that ends the input; malformed records are returned as
 // jobs with Err set instead.
 func (r *Reader) Next() (*job.Job, error) {
+	if !r.cfg.Shuffle {
+		return r.next1()
+	}
+	if !r.readAll {
+		r.readAll = true
+		for {
+			j, err := r.next1()
+			if err != nil {
+				if !errors.Is(err, io.EOF) {
+					r.shuffleErr = err
+				}
+				break
+			}
+			r.shuffled = append(r.shuffled, j)
+		}
+		rand.Shuffle(len(r.shuffled), func(a, b int) { r.shuffled[a], r.shuffled[b] = r.shuffled[b], r.shuffled[a] })
+		for i, j := range r.shuffled {
+			j.Seq = int64(i + 1) // {#} counts in the order jobs run, as GNU's
+		}
+	}
+	if len(r.shuffled) == 0 {
+		return nil, cmp.Or(r.shuffleErr, io.EOF)
+	}
+	j := r.shuffled[0]
+	r.shuffled = r.shuffled[1:]
+	return j, nil
+}
+
+// next1 returns the next job in input order.
+func (r *Reader) next1() (*job.Job, error) {
 	var first rec
 	for {
 		if r.pending != nil {

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -604,5 +605,28 @@ func TestNoValues(t *testing.T) {
 	checkSeq(t, jobs)
 	if len(jobs) != 2 || len(jobs[0].Whole) != 0 || len(jobs[1].Args) != 0 {
 		t.Errorf("jobs %q / %q; want two jobs with no values", wholes(jobs), args(jobs))
+	}
+}
+
+// TestShuffle checks --shuf: every job once, numbered 1..n in the new
+// order, and (with 20 jobs, 1 in 20! to fail) not in input order.
+func TestShuffle(t *testing.T) {
+	var vals []string
+	for i := range 20 {
+		vals = append(vals, strconv.Itoa(i+1))
+	}
+	jobs := readJobs(t, Config{Sources: []Source{{Values: vals}}, Template: true, Shuffle: true})
+	checkSeq(t, jobs)
+	got := map[string]bool{}
+	inOrder := true
+	for i, j := range jobs {
+		got[j.Whole[0]] = true
+		inOrder = inOrder && j.Whole[0] == vals[i]
+	}
+	if len(got) != 20 || len(jobs) != 20 {
+		t.Errorf("%d jobs, %d distinct; want each of the 20 once", len(jobs), len(got))
+	}
+	if inOrder {
+		t.Errorf("--shuf left the jobs in input order")
 	}
 }

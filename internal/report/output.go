@@ -23,16 +23,25 @@ type output struct {
 	lines [2]*lineWriter
 	// files are the job's --results stdout and stderr files, or nil, and
 	// paths where they and the rest of its results are.
-	files    [2]*os.File
-	paths    *resultPaths
+	files [2]*os.File
+	paths *resultPaths
+	// temp is the --files file of the job's stdout: kept when the job is
+	// reported, removed when the attempt is discarded.
+	temp     string
 	released bool
 }
 
 // Streams implements job.Output.
 func (o *output) Streams() (stdout, stderr io.Writer) { return o.stdout, o.stderr }
 
-// Discard implements job.Output: it closes the buffers and files.
-func (o *output) Discard() { o.release() }
+// Discard implements job.Output: it closes the buffers and files, and
+// removes a --files file no one will be told of.
+func (o *output) Discard() {
+	o.release()
+	if o.temp != "" {
+		os.Remove(o.temp)
+	}
+}
 
 // release closes what the output holds, once.
 func (o *output) release() {

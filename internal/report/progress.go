@@ -251,6 +251,15 @@ func (r *Report) Read(n int64, all bool) {
 	}
 }
 
+// ExpectTotal says how many jobs the input holds before it is read (GNU's
+// --total-jobs), for the progress bar and its ETA; the input's end still
+// gives the real number.
+func (r *Report) ExpectTotal(n int64) {
+	r.outMu.Lock()
+	defer r.outMu.Unlock()
+	r.counts.total = n
+}
+
 // progressState is embedded in Report.
 type progressState struct {
 	counts   counts

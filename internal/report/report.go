@@ -70,6 +70,12 @@ type Options struct {
 	Grouping Grouping
 	// Tag prefixes each output line with the job's arguments and a TAB.
 	Tag bool
+	// Files saves each job's stdout in a file of its own in TmpDir and
+	// prints the file's name instead (GNU's --files).
+	Files bool
+	// TagString, when set, is the tag instead of the arguments (GNU's
+	// --tagstring, with replacement strings); it implies Tag.
+	TagString *job.Pattern
 	// BufferSize is how much of each output stream of a job stays in
 	// memory in Group mode before spilling to TmpDir.
 	BufferSize int
@@ -162,11 +168,14 @@ func (r *Report) Start(j *job.Job, cmd job.Command, slot int) job.Output {
 	}
 	prefix := ""
 	if r.opts.Tag {
-		prefix = j.Describe() + "\t"
+		prefix = r.tag(j, slot)
 	}
 	o := &output{}
 	if r.opts.Results != nil {
 		return r.startResults(j, slot, o)
+	}
+	if r.opts.Files {
+		return r.startFiles(o)
 	}
 	switch {
 	case r.opts.Grouping == Group || r.opts.JSON:
@@ -198,6 +207,20 @@ func (r *Report) startResults(j *job.Job, slot int, o *output) *output {
 	if o.stderr == nil { // the files could not be made: stdout fails, stderr goes nowhere
 		o.stderr = io.Discard
 	}
+	return o
+}
+
+// startFiles makes a job's Output under --files: its stdout to a file of
+// its own, its stderr kept as --group keeps it.
+func (r *Report) startFiles(o *output) *output {
+	o.bufs[1] = exec.NewBuffer(r.opts.BufferSize, r.opts.TmpDir)
+	o.stderr = o.bufs[1]
+	f, err := os.CreateTemp(r.opts.TmpDir, "par*.par")
+	if err != nil {
+		o.stdout = &failedWriter{err: fmt.Errorf("--files: %w", err)}
+		return o
+	}
+	o.files[0], o.temp, o.stdout = f, f.Name(), f
 	return o
 }
 
@@ -290,6 +313,15 @@ func (r *Report) unlock() {
 	r.outMu.Unlock()
 }
 
+// tag is the prefix of a job's output lines under --tag: its arguments,
+// or the expanded --tagstring, and a TAB.
+func (r *Report) tag(j *job.Job, slot int) string {
+	if r.opts.TagString != nil {
+		return r.opts.TagString.Expand(j, slot) + "\t"
+	}
+	return j.Describe() + "\t"
+}
+
 // writeJoblog writes the job's joblog line: under the output lock when the
 // joblog is standard output (--joblog -), as the jobs' output is.
 func (r *Report) writeJoblog(d *job.Done, lost bool) error {
@@ -359,7 +391,7 @@ func (r *Report) write(d *job.Done) error {
 	if r.opts.DryRun {
 		line := d.Command.String()
 		if r.opts.Tag { // GNU tags the commands too
-			line = d.Job.Describe() + "\t" + line
+			line = r.tag(d.Job, d.Slot) + line
 		}
 		_, err := fmt.Fprintln(r.stdout, line)
 		return wrapOut(err)
@@ -376,6 +408,12 @@ func (r *Report) write(d *job.Done) error {
 	}
 	var errs []error
 	o := outputOf(d)
+	if o.temp != "" { // --files: the name stands for the output
+		r.lock()
+		_, err := fmt.Fprintln(r.stdout, o.temp)
+		r.unlock()
+		errs = append(errs, wrapOut(err))
+	}
 	for i, dst := range []io.Writer{r.stdout, r.stderr} {
 		switch {
 		case r.opts.Results != nil:
@@ -418,7 +456,7 @@ func (r *Report) writeBuffer(dst io.Writer, b *exec.Buffer, d *job.Done) error {
 		_, err := b.WriteTo(dst)
 		return wrapOut(err)
 	}
-	lw := &lineWriter{w: dst, prefix: d.Job.Describe() + "\t", limit: r.opts.BufferSize}
+	lw := &lineWriter{w: dst, prefix: r.tag(d.Job, d.Slot), limit: r.opts.BufferSize}
 	if _, err := io.Copy(lw, b.Reader()); err != nil {
 		return wrapOut(err)
 	}
