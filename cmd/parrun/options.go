@@ -38,6 +38,8 @@ type Options struct {
 	Link                     bool // --link/--xapply
 	SkipBlank                bool // -r/--no-run-if-empty
 	Shuffle                  bool // --shuf
+	Multi, Context, Xargs    bool // GNU's -m, -X, --xargs: records while they fit
+	MaxChars                 int  // -s, --max-chars
 	Trim                     string
 	Replace                  job.Replacements // -I, --er, --bnr … (GNU)
 	ArgSep, ArgFileSep       string           // GNU's other spellings of ::: and ::::
@@ -195,6 +197,44 @@ func (o *Options) validateInput(c *config) error {
 	}
 	if len(words) > 0 {
 		c.sched.Template = job.ParseWith(words, o.Shell, o.NoShell, &o.Replace)
+	}
+	return o.validateFill(c)
+}
+
+// defaultMaxChars is -s's default: the longest single argument Linux
+// takes (MAX_ARG_STRLEN, 128 KiB), the shell's -c line being one.
+const defaultMaxChars = 128 * 1024
+
+// validateFill sets up GNU's -m, -X and --xargs: a job takes records while
+// its command line fits in -s bytes; -m and -X share them evenly among the
+// job slots when they would fit in fewer jobs (--xargs does not).
+func (o *Options) validateFill(c *config) error {
+	if o.given("max-chars") && o.MaxChars < 2 {
+		return usageErr("-s %d: must be at least 2", o.MaxChars)
+	}
+	if !o.Multi && !o.Context && !o.Xargs {
+		if o.given("max-chars") {
+			return usageErr("-s/--max-chars needs -m, -X or --xargs")
+		}
+		return nil
+	}
+	if c.sched.Template == nil {
+		return usageErr("-m, -X and --xargs need a command to put the records on")
+	}
+	if c.input.JSONL || c.input.MaxArgs > 1 || c.input.NoValues {
+		return usageErr("-m, -X and --xargs fill a job by length: not with --jsonl, -n, -N or -L")
+	}
+	t := c.sched.Template
+	if o.Context {
+		t = t.WithContext()
+		c.sched.Template = t
+	}
+	maxChars := cmp.Or(o.MaxChars, defaultMaxChars)
+	c.input.Fit = func(j *job.Job) input.Fitter {
+		return t.NewLine(maxChars, &job.Values{Seq: j.Seq, Slot: 1, ID: j.ID})
+	}
+	if !o.Xargs {
+		c.input.Spread = c.sched.Slots
 	}
 	return nil
 }

@@ -54,6 +54,15 @@ type Config struct {
 	// input is read first, and the jobs are numbered ({#}) in the new
 	// order, as GNU numbers them.
 	Shuffle bool
+	// Fit, when set, packs records into a job while they fit on its
+	// command line (GNU's -m, -X, --xargs), MaxArgs aside: it returns the
+	// measure of a job's line, whose Add reports whether a record's values
+	// still fit, counting them if they do.
+	Fit func(j *job.Job) Fitter
+	// Spread, above 1 with Fit, shares the records evenly among that many
+	// jobs when they fit in fewer (GNU's -m and -X with several job
+	// slots): the whole input is read first.
+	Spread int
 	// NoValues makes each record a job that substitutes nothing (-n 0,
 	// GNU's -N0): the record is read, its values are not used.
 	NoValues bool
@@ -89,6 +98,7 @@ type Reader struct {
 	shuffled   []*job.Job
 	shuffleErr error
 	readAll    bool
+	spread     int // Spread's share of records per job, once the input is read
 	closer     []io.Closer
 }
 
@@ -404,26 +414,8 @@ func (r *Reader) next1() (*job.Job, error) {
 		parseJSONL(j, first.vals[0], r.cfg.Template, r.cfg.Shell)
 		return j, nil
 	}
-	r.addRecord(j, first.vals)
-	for i := 1; i < r.cfg.MaxArgs; i++ {
-		more, err := r.next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
-		if more.err != nil {
-			// The batch so far runs; the bad record is the next job, a
-			// failure of its own.
-			r.pending = &more
-			break
-		}
-		if r.skip(more) {
-			i--
-			continue
-		}
-		r.addRecord(j, more.vals)
+	if err := r.fill(j, first); err != nil {
+		return nil, err
 	}
 	if len(j.RecordArgs) == 1 {
 		j.RecordArgs = nil // one record after all
@@ -465,6 +457,17 @@ func (r *Reader) addRecord(j *job.Job, vals []string) {
 	if r.cfg.NoValues {
 		return
 	}
+	vals = r.values(vals)
+	j.Whole = append(j.Whole, vals...)
+	j.Args = append(j.Args, vals...)
+	if r.cfg.MaxArgs > 1 || r.cfg.Fit != nil {
+		j.RecordArgs = append(j.RecordArgs, len(vals))
+	}
+}
+
+// values are what a record's values become in a job: its columns under
+// --colsep, trimmed as --trim says.
+func (r *Reader) values(vals []string) []string {
 	if r.cfg.Colsep != nil {
 		var cols []string
 		for _, v := range vals {
@@ -478,11 +481,7 @@ func (r *Reader) addRecord(j *job.Job, vals []string) {
 			vals[i] = trim(t, v)
 		}
 	}
-	j.Whole = append(j.Whole, vals...)
-	j.Args = append(j.Args, vals...)
-	if r.cfg.MaxArgs > 1 {
-		j.RecordArgs = append(j.RecordArgs, len(vals))
-	}
+	return vals
 }
 
 // trim is the --trim in effect.

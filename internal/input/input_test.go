@@ -630,3 +630,40 @@ func TestShuffle(t *testing.T) {
 		t.Errorf("--shuf left the jobs in input order")
 	}
 }
+
+// fitN is a Fitter that takes up to n values a job.
+type fitN struct{ n, have int }
+
+func (f *fitN) Add(vals []string) bool {
+	if f.have > 0 && f.have+len(vals) > f.n {
+		return false
+	}
+	f.have += len(vals)
+	return true
+}
+
+// TestFit checks -m/-X/--xargs batching: records join a job while the
+// Fitter takes them, and with Spread an even share of the input.
+func TestFit(t *testing.T) {
+	seven := func() []Source { return []Source{{Values: strings.Fields("a b c d e f g")}} }
+	tests := []struct {
+		name   string
+		fit    int
+		spread int
+		want   [][]string
+	}{
+		{"fit 3", 3, 0, [][]string{{"a", "b", "c"}, {"d", "e", "f"}, {"g"}}},
+		{"all fit", 100, 0, [][]string{{"a", "b", "c", "d", "e", "f", "g"}}},
+		{"spread over 2", 100, 2, [][]string{{"a", "b", "c", "d"}, {"e", "f", "g"}}},
+		{"spread, fit wins", 2, 2, [][]string{{"a", "b"}, {"c", "d"}, {"e", "f"}, {"g"}}},
+	}
+	for _, tt := range tests {
+		cfg := Config{Sources: seven(), Template: true, Spread: tt.spread,
+			Fit: func(*job.Job) Fitter { return &fitN{n: tt.fit} }}
+		jobs := readJobs(t, cfg)
+		checkSeq(t, jobs)
+		if got := wholes(jobs); !equal2(got, tt.want) {
+			t.Errorf("%s: jobs %q; want %q", tt.name, got, tt.want)
+		}
+	}
+}

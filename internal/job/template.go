@@ -20,6 +20,13 @@ type Template struct {
 	// raw: a replacement string is (part of) the command's first word, so
 	// values are shell code, substituted unquoted (GNU: "parallel {}").
 	raw bool
+	// ctx are the command's words for GNU's -X (WithContext): a word
+	// holding {} is repeated once per value; nil otherwise.
+	ctx [][]segment
+	// src is the command as typed, joined by spaces, and tokens its other
+	// spellings of the replacement strings: what WithContext re-reads.
+	src    string
+	tokens []token
 }
 
 // Form says how a command reaches the kernel: through a shell, or exec'd
@@ -101,8 +108,8 @@ func Parse(words []string, shell string, noShell bool) *Template {
 // ParseWith is Parse with other spellings of the replacement strings
 // (GNU's -I and the like); nil means none.
 func ParseWith(words []string, shell string, noShell bool, r *Replacements) *Template {
-	t := &Template{shell: shell}
 	ts := r.tokens()
+	t := &Template{shell: shell, src: strings.Join(words, " "), tokens: ts}
 	found := false
 	for _, w := range words {
 		segs := parseSegments(w, ts)
@@ -286,6 +293,13 @@ type Values struct {
 
 // Expand returns the command for one job.
 func (t *Template) Expand(v *Values) Command {
+	if t.ctx != nil && t.form != FormShell {
+		var argv []string
+		for _, w := range t.ctx {
+			eachValue(w, v, func(one *Values) { argv = expandWord(argv, w, one) })
+		}
+		return Command{Argv: argv}
+	}
 	switch t.form {
 	case FormShell:
 		return Command{Argv: []string{t.shell, "-c", t.ExpandLine(v)}, shell: true}
@@ -301,6 +315,13 @@ func (t *Template) Expand(v *Values) Command {
 // ExpandLine returns the shell command line for one job with every
 // substituted value quoted.
 func (t *Template) ExpandLine(v *Values) string {
+	if t.ctx != nil {
+		var words []string
+		for _, w := range t.ctx {
+			eachValue(w, v, func(one *Values) { words = append(words, t.expandText(w, one)) })
+		}
+		return strings.Join(words, " ")
+	}
 	var b strings.Builder
 	for _, s := range t.line {
 		if s.kind == kLiteral {

@@ -875,3 +875,64 @@ func TestReplacementSpellings(t *testing.T) {
 		t.Errorf("-I 'a b': form %v; want %v", f, FormShell)
 	}
 }
+
+// TestContextReplace checks GNU's -X: a word holding {} is repeated once
+// per value; other words stay.
+func TestContextReplace(t *testing.T) {
+	v := &Values{Seq: 1, Slot: 1, ID: "1", Whole: []string{"a", "b c"}, Args: []string{"a", "b c"}}
+	tests := []struct {
+		words []string
+		want  string
+	}{
+		{[]string{"echo", "pre-{}-post"}, "echo pre-a-post pre-'b c'-post"},
+		{[]string{"echo", "{.}.x", "end"}, "echo a.x 'b c'.x end"},
+		{[]string{"echo"}, "echo a 'b c'"},
+		{[]string{"echo", "<{}>", "{#}"}, "echo <a> <'b c'> 1"},
+	}
+	for _, tt := range tests {
+		tp := Parse(tt.words, "/bin/sh", false).WithContext()
+		if got := tp.ExpandLine(v); got != tt.want {
+			t.Errorf("-X %q: line %q; want %q", tt.words, got, tt.want)
+		}
+	}
+	argv := Parse([]string{"cp", "{}.bak"}, "/bin/sh", true).WithContext().Expand(v).Argv
+	if want := []string{"cp", "a.bak", "b c.bak"}; !slices.Equal(argv, want) {
+		t.Errorf("-X --no-shell: argv %q; want %q", argv, want)
+	}
+}
+
+// TestLine checks the measure of -m, -X and --xargs against GNU's: the
+// line and its NUL within max bytes, the first record always in.
+func TestLine(t *testing.T) {
+	tests := []struct {
+		words   []string
+		context bool
+		max     int
+		vals    []string
+		want    int // values that fit
+	}{
+		{[]string{"echo"}, true, 20, []string{"1111", "2222", "3333", "4444"}, 3},
+		{[]string{"echo"}, false, 15, []string{"aaaa", "bbbb", "cccc"}, 2},
+		{[]string{"echo"}, true, 16, []string{"aa", "bb", "cc", "dd"}, 3},
+		{[]string{"echo", "pre-{}-post"}, true, 30, []string{"a", "b", "c"}, 2}, // "echo pre-a-post pre-b-post" is 26
+		{[]string{"echo"}, false, 3, []string{"toolong", "x"}, 1},
+		{[]string{"echo"}, false, 12, []string{"a b", "c"}, 1}, // "echo 'a b'" is 10, then " c"
+	}
+	for _, tt := range tests {
+		tp := Parse(tt.words, "/bin/sh", false)
+		if tt.context {
+			tp = tp.WithContext()
+		}
+		l := tp.NewLine(tt.max, &Values{Seq: 1, Slot: 1})
+		n := 0
+		for _, v := range tt.vals {
+			if !l.Add([]string{v}) {
+				break
+			}
+			n++
+		}
+		if n != tt.want {
+			t.Errorf("%q (-X %v) -s %d: %d of %q fit; want %d", tt.words, tt.context, tt.max, n, tt.vals, tt.want)
+		}
+	}
+}
