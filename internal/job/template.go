@@ -322,24 +322,7 @@ func (t *Template) ExpandLine(v *Values) string {
 		}
 		return strings.Join(words, " ")
 	}
-	var b strings.Builder
-	for _, s := range t.line {
-		if s.kind == kLiteral {
-			b.WriteString(s.text)
-			continue
-		}
-		for i, val := range s.values(v) {
-			if i > 0 {
-				b.WriteByte(' ')
-			}
-			if t.raw {
-				b.WriteString(val)
-			} else {
-				b.WriteString(Quote(val))
-			}
-		}
-	}
-	return b.String()
+	return t.expandText(t.line, v)
 }
 
 // expandWord appends the argv words that one template word becomes. A
