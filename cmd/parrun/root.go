@@ -78,14 +78,14 @@ func newRootCmd(ios *iostreams.IOStreams, runF func(*Options) error) *cobra.Comm
 their output and exit status.
 
 Coming from GNU parallel or xargs: the command lines you already type
-mostly run unchanged (:::, ::::, -j/-P, -k, {} {.} {/} {//} {#} {%},
---joblog, --resume, --halt, --timeout, -S/--sshlogin, --will-cite...),
-with jobs run by the shell parrun was started from, as GNU does. A GNU
-flag parrun does not have stops the run with one line naming it; none is
-silently ignored. Differences on purpose: -v writes on stderr, signals
-exit 128+n, and -m is GNU's multi-argument flag (--mode has no short
-form). The README lists every GNU flag: same, alias, differs, or not
-supported.`,
+mostly run unchanged (:::, ::::, -j/-P, -k, {} {.} {/} {//} {#} {%} {-1},
+-I, -n/-N/-L, -m/-X/--xargs, --colsep, --results, --joblog, --resume,
+--halt, --timeout, -S/--sshlogin, --will-cite, abbreviations such as
+--keep...), with jobs run by the shell parrun was started from, as GNU
+does. A GNU flag parrun does not have stops the run with one line naming
+it; none is silently ignored. Differences on purpose: -v writes on
+stderr, signals exit 128+n, and --mode has no short form. The README
+lists every GNU flag: same, alias, differs, or not supported.`,
 		Example: `  # xargs replacement: one job per input line, as many at once as cores
   find . -name '*.log' | parrun gzip
 
