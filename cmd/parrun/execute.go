@@ -20,11 +20,12 @@ import (
 // execute validates the options and runs the jobs: the wiring of input,
 // joblog, report, signals and transport around sched.Run.
 func execute(ctx context.Context, o *Options, ios *iostreams.IOStreams) (exitCode, error) {
-	if o.NumberOf != "" { // GNU's --number-of-cores and the like: print, run nothing
-		c := cpuinfo.Read()
-		n := map[string]int{"cpus": c.Cores, "cores": c.Cores, "threads": c.Threads, "sockets": c.Sockets}[o.NumberOf]
-		_, err := fmt.Fprintln(ios.Out, n)
-		return exitOK, err
+	c := cpuinfo.Read()
+	for what, n := range map[string]int{"cpus": c.Cores, "cores": c.Cores, "threads": c.Threads, "sockets": c.Sockets} {
+		if *o.NumberOf[what] { // GNU's --number-of-cores and the like: print, run nothing
+			_, err := fmt.Fprintln(ios.Out, n)
+			return exitOK, err
+		}
 	}
 	cfg, err := o.validate(defaultWorkers())
 	if err != nil {

@@ -50,9 +50,8 @@ type Options struct {
 	TagString, TmpDir                     string
 	Files                                 bool
 	TotalJobs                             int64
-	// NumberOf is what --number-of-cores and the like print, or "".
-	NumberOf           string
-	Resume, ResumeFail bool
+	NumberOf                              map[string]*bool // --number-of-cores and the like
+	Resume, ResumeFail                    bool
 	// Configuration (SPEC §7).
 	Config      string
 	PrintConfig bool
@@ -201,40 +200,23 @@ func (o *Options) validateInput(c *config) error {
 	return o.validateFill(c)
 }
 
-// defaultMaxChars is -s's default: the longest single argument Linux
-// takes (MAX_ARG_STRLEN, 128 KiB), the shell's -c line being one.
-const defaultMaxChars = 128 * 1024
-
-// validateFill sets up GNU's -m, -X and --xargs: a job takes records while
-// its command line fits in -s bytes; -m and -X share them evenly among the
-// job slots when they would fit in fewer jobs (--xargs does not).
+// validateFill sets up GNU's -m, -X and --xargs (input.FillByLength).
 func (o *Options) validateFill(c *config) error {
-	if o.given("max-chars") && o.MaxChars < 2 {
-		return usageErr("-s %d: must be at least 2", o.MaxChars)
-	}
 	if !o.Multi && !o.Context && !o.Xargs {
 		if o.given("max-chars") {
 			return usageErr("-s/--max-chars needs -m, -X or --xargs")
 		}
 		return nil
 	}
-	if c.sched.Template == nil {
-		return usageErr("-m, -X and --xargs need a command to put the records on")
+	if o.Context && c.sched.Template != nil {
+		c.sched.Template = c.sched.Template.WithContext()
 	}
-	if c.input.JSONL || c.input.MaxArgs > 1 || c.input.NoValues {
-		return usageErr("-m, -X and --xargs fill a job by length: not with --jsonl, -n, -N or -L")
+	spread := c.sched.Slots
+	if o.Xargs {
+		spread = 0
 	}
-	t := c.sched.Template
-	if o.Context {
-		t = t.WithContext()
-		c.sched.Template = t
-	}
-	maxChars := cmp.Or(o.MaxChars, defaultMaxChars)
-	c.input.Fit = func(j *job.Job) input.Fitter {
-		return t.NewLine(maxChars, &job.Values{Seq: j.Seq, Slot: 1, ID: j.ID})
-	}
-	if !o.Xargs {
-		c.input.Spread = c.sched.Slots
+	if err := c.input.FillByLength(c.sched.Template, o.MaxChars, spread); err != nil {
+		return usageErr("%w", err)
 	}
 	return nil
 }

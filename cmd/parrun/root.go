@@ -156,9 +156,9 @@ lists every GNU flag: same, alias, differs, or not supported.`,
 	f.StringVar(&o.Replace.BaseNoExt, "basenameextensionreplace", "", "spell {/.} as `STR` (GNU --bner)")
 	f.StringVar(&o.Replace.Seq, "seqreplace", "", "spell {#} as `STR`")
 	f.StringVar(&o.Replace.Slot, "slotreplace", "", "spell {%} as `STR`")
+	o.NumberOf = map[string]*bool{}
 	for _, what := range []string{"cpus", "cores", "threads", "sockets"} {
-		f.Var(numberOf{&o.NumberOf, what}, "number-of-"+what, "print the number of CPU "+what+" and exit (GNU)")
-		f.Lookup("number-of-" + what).NoOptDefVal = "true"
+		o.NumberOf[what] = f.Bool("number-of-"+what, false, "print the number of CPU "+what+" and exit (GNU)")
 	}
 	f.BoolVar(&o.Files, "files", false, "save each job's stdout in a file in --tmpdir and print its name (GNU)")
 	f.StringVar(&o.TmpDir, "tmpdir", "", "spill output and keep --files in `DIR` (default $TMPDIR; GNU)")
@@ -241,21 +241,3 @@ func newCompletionCmd(root *cobra.Command) *cobra.Command {
 		},
 	}
 }
-
-// numberOf is the value of --number-of-cores and its kin: a switch that
-// records which count to print.
-type numberOf struct {
-	what *string
-	name string
-}
-
-func (n numberOf) String() string { return "" }
-func (n numberOf) Type() string   { return "bool" }
-func (n numberOf) Set(v string) error {
-	if v != "true" {
-		return fmt.Errorf("takes no value")
-	}
-	*n.what = n.name
-	return nil
-}
-func (n numberOf) IsBoolFlag() bool { return true }

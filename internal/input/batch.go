@@ -1,7 +1,9 @@
 package input
 
 import (
+	"cmp"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 
@@ -80,4 +82,29 @@ func (r *Reader) share() (int, error) {
 		}
 	}
 	return r.spread, nil
+}
+
+// DefaultMaxChars is -s's default: the longest single argument Linux
+// takes (MAX_ARG_STRLEN, 128 KiB), the shell's -c line being one.
+const DefaultMaxChars = 128 * 1024
+
+// FillByLength makes a job take records while t's command line fits in
+// maxChars bytes (0: DefaultMaxChars), as GNU's -m, -X and --xargs do,
+// sharing them evenly among spread job slots when they fit in fewer jobs
+// (-m, -X; 0 for --xargs).
+func (c *Config) FillByLength(t *job.Template, maxChars, spread int) error {
+	switch {
+	case maxChars != 0 && maxChars < 2:
+		return fmt.Errorf("-s %d: must be at least 2", maxChars)
+	case t == nil:
+		return errors.New("-m, -X and --xargs need a command to put the records on")
+	case c.JSONL || c.MaxArgs > 1 || c.NoValues:
+		return errors.New("-m, -X and --xargs fill a job by length: not with --jsonl, -n, -N or -L")
+	}
+	maxChars = cmp.Or(maxChars, DefaultMaxChars)
+	c.Fit = func(j *job.Job) Fitter {
+		return t.NewLine(maxChars, &job.Values{Seq: j.Seq, Slot: 1, ID: j.ID})
+	}
+	c.Spread = spread
+	return nil
 }
