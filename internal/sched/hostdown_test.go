@@ -12,20 +12,38 @@ import (
 )
 
 // downTransport fails every attempt on the slots in down with ErrHostDown
-// once that slot has run after jobs, and counts what ran where.
+// once that slot has run after jobs, and counts what ran where. The
+// healthy slots wait until every down slot has gone, so that the down
+// slots are sure to get their jobs however the goroutines are scheduled.
 type downTransport struct {
 	mu    sync.Mutex
 	down  map[int]bool
 	after int // jobs a down slot runs before its host goes
 	ran   map[int]int
 	gone  map[int]int // ErrHostDown attempts per slot
+	// allGone is closed when every down slot has gone.
+	allGone chan struct{}
+}
+
+func newDownTransport(down map[int]bool, after int) *downTransport {
+	return &downTransport{down: down, after: after, ran: map[int]int{}, gone: map[int]int{}, allGone: make(chan struct{})}
 }
 
 func (d *downTransport) Run(ctx context.Context, t *Task) *exec.Result {
+	if !d.down[t.Slot] {
+		select {
+		case <-d.allGone:
+		case <-ctx.Done():
+			return &exec.Result{ExitCode: -1, Err: ctx.Err()}
+		}
+	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.down[t.Slot] && d.ran[t.Slot] >= d.after {
 		d.gone[t.Slot]++
+		if d.gone[t.Slot] == 1 && len(d.gone) == len(d.down) {
+			close(d.allGone)
+		}
 		return &exec.Result{ExitCode: -1, Err: fmt.Errorf("%w: host%d: ssh exited", ErrHostDown, t.Slot)}
 	}
 	d.ran[t.Slot]++
@@ -50,7 +68,7 @@ func TestHostDownHandsJobsOver(t *testing.T) {
 		{"keep-order lifo", true, OrderLIFO, map[int]bool{4: true}, 3},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			tr := &downTransport{down: tc.down, after: tc.after, ran: map[int]int{}, gone: map[int]int{}}
+			tr := newDownTransport(tc.down, tc.after)
 			sink := &recSink{}
 			src := &genSource{total: 200}
 			st, err := runSched(t, context.Background(), Options{Slots: 4, QueueSize: -1, KeepOrder: tc.keep, Order: tc.order}, src, tr, sink)
@@ -98,7 +116,7 @@ func TestHostDownHandsJobsOver(t *testing.T) {
 func TestEveryHostDown(t *testing.T) {
 	for _, keep := range []bool{false, true} {
 		t.Run(fmt.Sprint("keep=", keep), func(t *testing.T) {
-			tr := &downTransport{down: map[int]bool{1: true, 2: true, 3: true}, after: 2, ran: map[int]int{}, gone: map[int]int{}}
+			tr := newDownTransport(map[int]bool{1: true, 2: true, 3: true}, 2)
 			sink := &recSink{}
 			st, err := runSched(t, context.Background(), Options{Slots: 3, QueueSize: -1, KeepOrder: keep}, &genSource{total: 100}, tr, sink)
 			if !errors.Is(err, ErrNoHosts) {
