@@ -124,7 +124,7 @@ lists every GNU flag: same, alias, differs, or not supported.`,
 	// any other COMMAND. --help still works.
 	cmd.SetHelpCommand(&cobra.Command{Hidden: true, Use: "no-help-command"})
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
-		return &FlagError{Err: err}
+		return &FlagError{Err: settings.Plain(err)}
 	})
 	f := cmd.Flags()
 	// The first positional argument starts the command: flags after it

@@ -114,7 +114,7 @@ func Apply(fs *pflag.FlagSet, configFlag string, getenv func(string) string, loo
 		}
 		if val, ok := lookup(EnvName(f.Name)); ok {
 			if err := fs.Set(f.Name, val); err != nil {
-				firstErr = fmt.Errorf("%s=%q: %w", EnvName(f.Name), val, err)
+				firstErr = fmt.Errorf("%s=%q: %w", EnvName(f.Name), val, Plain(err))
 			}
 			st.Source[f.Name] = Env
 			return
@@ -127,7 +127,7 @@ func Apply(fs *pflag.FlagSet, configFlag string, getenv func(string) string, loo
 			}
 			for _, val := range vals {
 				if err := fs.Set(f.Name, val); err != nil {
-					firstErr = fmt.Errorf("config file %s: key %q: bad value %q: %w", file, f.Name, val, err)
+					firstErr = fmt.Errorf("config file %s: key %q: %w", file, f.Name, Plain(err))
 					return
 				}
 			}
