@@ -37,22 +37,12 @@ func execute(ctx context.Context, o *Options, ios *iostreams.IOStreams) (exitCod
 		return exitError, &FlagError{Err: err}
 	}
 	defer src.Close()
-	if cfg.joblog != "" {
-		jl, skip, err := report.OpenRunJoblog(cfg.joblog, cfg.resume, cfg.resumeFailed, ios.Out)
-		if err != nil {
-			return exitError, &FlagError{Err: err}
-		}
-		defer jl.Close()
-		cfg.report.Joblog, cfg.sched.Skip = jl, skip
+	skip, closeOutputs, err := cfg.outputs.Open(&cfg.report, ios.Out)
+	defer closeOutputs() // on the early returns; the run's end checks its error
+	if err != nil {
+		return exitError, &FlagError{Err: err}
 	}
-	if cfg.results != "" {
-		rs, err := report.OpenResults(cfg.results, ios.Out)
-		if err != nil {
-			return exitError, &FlagError{Err: err}
-		}
-		defer rs.Close()
-		cfg.report.Results = rs
-	}
+	cfg.sched.Skip = skip
 	// Signals: the first stops the run and passes the signal to running
 	// jobs; a second kills them at once (SPEC §6). A failed write to
 	// parrun's own output stops it too (the report's Stop).
@@ -84,7 +74,7 @@ func execute(ctx context.Context, o *Options, ios *iostreams.IOStreams) (exitCod
 	rep.StartProgress(style)
 	stats, runErr := sched.Run(ctx, cfg.sched, rep.Counting(src), tr, rep)
 	rep.StopProgress()
-	if err := rep.Close(); runErr == nil {
+	if err := errors.Join(rep.Close(), closeOutputs()); runErr == nil {
 		runErr = err
 	}
 	return outcome(stats, cfg.sched.Halt, runErr, context.Cause(ctx), rep)

@@ -3,12 +3,10 @@ package main
 import (
 	"cmp"
 	"fmt"
-	"github.com/parrun/parrun/internal/settings"
 	"os"
 	osexec "os/exec"
 	"regexp"
 	"runtime"
-	"strings"
 	"syscall"
 	"time"
 
@@ -19,66 +17,53 @@ import (
 	"github.com/parrun/parrun/internal/remote"
 	"github.com/parrun/parrun/internal/report"
 	"github.com/parrun/parrun/internal/sched"
+	"github.com/parrun/parrun/internal/settings"
 	"github.com/parrun/parrun/internal/shell"
 )
 
 // Options are parrun's flags and arguments as typed, before validation,
-// grouped by the part of parrun each configures.
+// grouped by the part of parrun each configures. The flags that need no
+// parsing are bound straight to the configuration they set (c).
 type Options struct {
 	// Running (SPEC §3, §6).
-	Workers, Mode, Order, Delay, Timeout, KillAfter, TermSeq, RetryDelay, Halt string
-	Concurrency, MaxJobsPerWorker, QueueSize, Retries, PriorityCol             int
-	KeepBackground                                                             bool
+	Workers, Mode, Order, TermSeq, Halt string
 	// Input and commands (SPEC §1, §2).
-	ArgFiles                 []string
-	Delimiter, Colsep, Shell string
-	MaxArgs                  int
-	MaxReplace, MaxLines     int // GNU's -N and -L: -n's records, by another name
-	Null, JSONL, NoShell     bool
-	Link                     bool // --link/--xapply
-	SkipBlank                bool // -r/--no-run-if-empty
-	Shuffle                  bool // --shuf
-	Multi, Context, Xargs    bool // GNU's -m, -X, --xargs: records while they fit
-	MaxChars                 int  // -s, --max-chars
-	Trim                     string
-	Replace                  job.Replacements // -I, --er, --bnr … (GNU)
-	ArgSep, ArgFileSep       string           // GNU's other spellings of ::: and ::::
+	ArgFiles              []string
+	Delimiter, Colsep     string
+	MaxReplace, MaxLines  int // GNU's -N and -L: -n's records, by another name
+	Null, NoShell         bool
+	Multi, Context, Xargs bool             // GNU's -m, -X, --xargs: records while they fit
+	MaxChars              int              // -s, --max-chars
+	Replace               job.Replacements // -I, --er, --bnr … (GNU)
+	ArgSep, ArgFileSep    string           // GNU's other spellings of ::: and ::::
 	// Output and results (SPEC §4, §5).
-	BufferSize, Joblog, Results, Progress string
-	Group, KeepOrder, LineBuffer, Ungroup bool
-	Tag, DryRun, Verbose, JSON, Summary   bool
-	TagString, TmpDir                     string
-	Files                                 bool
-	TotalJobs                             int64
-	NumberOf                              map[string]*bool // --number-of-cores and the like
-	Resume, ResumeFail                    bool
+	BufferSize, TagString      string
+	Group, LineBuffer, Ungroup bool
+	TotalJobs                  int64
+	NumberOf                   map[string]*bool // --number-of-cores and the like
 	// Configuration (SPEC §7).
 	Config      string
 	PrintConfig bool
 	// Scale-out (SPEC §8).
-	SSH, Return                      []string
-	SSHFile, RemoteParrun, WorkerCmd string
-	Transfer, Cleanup                bool
+	SSH, Return []string
+	SSHFile     string
 
 	// Args are the positional arguments: the template and ::: groups.
 	Args []string
 	// settings say where each flag's value came from.
 	settings *settings.Origin
+	// c is the configuration validate builds; the flags that are plain
+	// copies write into it directly.
+	c config
 }
 
 // config is the validated form of Options: what the packages below need.
 type config struct {
-	input  input.Config
-	sched  sched.Options
-	report report.Options
-	remote remote.Config
-	// joblog is the --joblog path ("+FILE" appends); resume and
-	// resumeFailed say which jobs it lets a run skip.
-	joblog       string
-	resume       bool
-	resumeFailed bool
-	// results is the --results SPEC, opened by execute.
-	results string
+	input   input.Config
+	sched   sched.Options
+	report  report.Options
+	outputs report.Outputs
+	remote  remote.Config
 	// progress is the --progress style before auto is resolved.
 	progress string
 	// killAfter is also how long output is read after a job's leader exits.
@@ -113,7 +98,7 @@ func asFlagErr(flag string, err error) error {
 // configuration; each part's own package parses its values. Every error
 // is a *FlagError naming the flag or file.
 func (o *Options) validate(cores int) (*config, error) {
-	c := &config{}
+	c := &o.c
 	var err error
 	if o.Workers == "" && o.given("workers") {
 		return nil, flagErr("workers", "-j '': want N, N%%, +N or -N")
@@ -136,7 +121,7 @@ func (o *Options) validate(cores int) (*config, error) {
 // -L N, the last of them given; 0 (-n 0, -N0) means one record that
 // substitutes nothing, as GNU's "read 1 argument but insert none".
 func recordsPerJob(o *Options) (n int, noValues bool) {
-	n = o.MaxArgs
+	n = o.c.input.MaxArgs
 	switch {
 	case o.given("max-replace-args"):
 		n = o.MaxReplace
@@ -158,15 +143,13 @@ func (o *Options) validateInput(c *config) error {
 	if err != nil {
 		return usageErr("%w", err)
 	}
-	if o.Shell == "" { // GNU's choice, made once here for every mode (SPEC §2)
-		o.Shell = shell.Choose(os.Getenv, shell.Proc{Root: "/proc"}, os.Getppid())
+	if c.input.Shell == "" { // GNU's choice, made once here for every mode (SPEC §2)
+		c.input.Shell = shell.Choose(os.Getenv, shell.Proc{Root: "/proc"}, os.Getppid())
 	}
-	var argFiles []input.Source // -a files come first, in the order given
-	for _, f := range o.ArgFiles {
-		argFiles = append(argFiles, input.Source{File: f, IsFile: true})
+	for _, f := range o.ArgFiles { // -a files come first, in the order given
+		c.input.Sources = append(c.input.Sources, input.Source{File: f, IsFile: true})
 	}
-	c.input = input.Config{Sources: append(argFiles, sources...), MaxArgs: o.MaxArgs, JSONL: o.JSONL, LinkAll: o.Link, SkipBlank: o.SkipBlank, Trim: o.Trim, Shuffle: o.Shuffle,
-		Template: len(words) > 0, Shell: o.Shell, PriorityCol: o.PriorityCol}
+	c.input.Sources, c.input.Template = append(c.input.Sources, sources...), len(words) > 0
 	if c.input.Delim, err = input.Delimiter(o.Delimiter, o.Null); err != nil {
 		return asFlagErr("delimiter", err)
 	}
@@ -176,14 +159,14 @@ func (o *Options) validateInput(c *config) error {
 		}
 	}
 	switch {
-	case o.MaxArgs < 0:
-		return usageErr("-n %d: must be 0 or more", o.MaxArgs)
+	case c.input.MaxArgs < 0:
+		return usageErr("-n %d: must be 0 or more", c.input.MaxArgs)
 	case o.given("max-replace-args") && o.MaxReplace < 0:
 		return usageErr("-N %d: must be 0 or more", o.MaxReplace)
 	case o.given("max-lines") && o.MaxLines < 1:
 		return usageErr("-L %d: must be at least 1", o.MaxLines)
-	case o.given("shell") && !isProgram(o.Shell):
-		return flagErr("shell", "--shell %s: no such program", o.Shell)
+	case o.given("shell") && !isProgram(c.input.Shell):
+		return flagErr("shell", "--shell %s: no such program", c.input.Shell)
 	case len(words) == 0 && o.NoShell:
 		return usageErr("--no-shell needs a command template")
 	}
@@ -195,7 +178,7 @@ func (o *Options) validateInput(c *config) error {
 		return usageErr("%s: perl replacement strings ({=…=}) are not supported: parrun embeds no perl", expr)
 	}
 	if len(words) > 0 {
-		c.sched.Template = job.ParseWith(words, o.Shell, o.NoShell, &o.Replace)
+		c.sched.Template = job.ParseWith(words, c.input.Shell, o.NoShell, &o.Replace)
 	}
 	return o.validateFill(c)
 }
@@ -225,32 +208,18 @@ func (o *Options) validateFill(c *config) error {
 // --halt (SPEC §3, §6), and --joblog/--resume.
 func (o *Options) validateSched(c *config) error {
 	var err error
-	switch {
-	case o.Concurrency < 1:
-		return flagErr("concurrency", "--concurrency %d: must be at least 1", o.Concurrency)
-	case o.MaxJobsPerWorker < 0:
-		return flagErr("max-jobs-per-worker", "--max-jobs-per-worker %d: must be 0 or more", o.MaxJobsPerWorker)
-	case o.QueueSize < -1, o.QueueSize == -1 && o.given("queue-size"):
-		return flagErr("queue-size", "--queue-size %d: must be 0 or more", o.QueueSize)
-	case o.Retries < 0:
-		return usageErr("--retries %d: must be 0 or more", o.Retries)
+	switch s := &c.sched; {
+	case s.Concurrency < 1:
+		return flagErr("concurrency", "--concurrency %d: must be at least 1", s.Concurrency)
+	case c.maxJobsPerWorker < 0:
+		return flagErr("max-jobs-per-worker", "--max-jobs-per-worker %d: must be 0 or more", c.maxJobsPerWorker)
+	case s.QueueSize < -1, s.QueueSize == -1 && o.given("queue-size"):
+		return flagErr("queue-size", "--queue-size %d: must be 0 or more", s.QueueSize)
+	case s.Retries < 0:
+		return usageErr("--retries %d: must be 0 or more", s.Retries)
 	}
-	c.sched.Concurrency, c.maxJobsPerWorker, c.keepBackground = o.Concurrency, o.MaxJobsPerWorker, o.KeepBackground
-	c.sched.QueueSize, c.sched.KeepOrder, c.sched.DryRun, c.sched.Retries = o.QueueSize, o.KeepOrder, o.DryRun, o.Retries
-	if o.Retries == 0 && o.given("retries") {
+	if c.sched.Retries == 0 && o.given("retries") {
 		c.sched.Retries = job.RetryUntilSuccess // GNU: --retries 0 = until it succeeds
-	}
-	for _, d := range []struct {
-		flag, val string
-		dst       *time.Duration
-	}{{"--delay", o.Delay, &c.sched.Delay}, {"--timeout", o.Timeout, &c.sched.Timeout},
-		{"--retry-delay", o.RetryDelay, &c.sched.RetryDelay}, {"--kill-after", o.KillAfter, &c.killAfter}} {
-		if *d.dst, err = flagDuration(d.flag, d.val); err != nil {
-			return err
-		}
-	}
-	if o.KillAfter == "" {
-		c.killAfter = exec.DefaultKillAfter
 	}
 	c.terminate = []exec.Step{{Signal: syscall.SIGTERM, Wait: c.killAfter}}
 	if o.TermSeq != "" {
@@ -264,50 +233,34 @@ func (o *Options) validateSched(c *config) error {
 	if c.sched.Order, err = sched.ParseOrder(o.Order); err != nil {
 		return asFlagErr("order", err)
 	}
-	c.joblog, c.resume, c.resumeFailed = o.Joblog, o.Resume || o.ResumeFail, o.ResumeFail
-	if c.resume && (o.Joblog == "" || o.Joblog == "+" || o.Joblog == "-") {
-		return usageErr("--resume needs --joblog FILE to know what already ran")
-	}
-	if o.Joblog == "-" && o.JSON {
-		return usageErr("--joblog - and --json both write to stdout: give the joblog a file")
-	}
 	return nil
 }
 
 // validateOutput checks the output flags (SPEC §4, §5).
 func (o *Options) validateOutput(c *config) error {
-	c.report = report.Options{Tag: o.Tag, DryRun: o.DryRun, Verbose: o.Verbose, TmpDir: cmp.Or(o.TmpDir, os.TempDir()),
-		JSON: o.JSON, Summary: o.Summary}
-	if o.TmpDir != "" {
-		if fi, err := os.Stat(o.TmpDir); err != nil || !fi.IsDir() {
-			return flagErr("tmpdir", "--tmpdir %s: not a directory parrun can use", o.TmpDir)
-		}
+	if err := c.outputs.Check(c.report); err != nil {
+		return usageErr("%w", err)
 	}
 	if o.given("total-jobs") && o.TotalJobs < 0 {
 		return usageErr("--total-jobs %d: must be 0 or more", o.TotalJobs)
 	}
-	c.report.Files = o.Files
-	if o.Files && (o.JSON || o.Results != "") {
-		return usageErr("--files and --json or --results both say where the output goes: give one")
+	if fi, err := os.Stat(c.report.TmpDir); c.report.TmpDir != "" && (err != nil || !fi.IsDir()) {
+		return flagErr("tmpdir", "--tmpdir %s: not a directory parrun can use", c.report.TmpDir)
 	}
+	c.report.DryRun, c.report.TmpDir = c.sched.DryRun, cmp.Or(c.report.TmpDir, os.TempDir())
 	if o.given("tagstring") {
 		p := job.ParsePattern(o.TagString)
 		c.report.Tag, c.report.TagString = true, &p
 	}
 	var err error
-	if c.report.Grouping, err = report.GroupingOf(o.Group, o.LineBuffer, o.Ungroup, o.KeepOrder); err != nil {
+	if c.report.Grouping, err = report.GroupingOf(o.Group, o.LineBuffer, o.Ungroup, c.sched.KeepOrder); err != nil {
 		return usageErr("%w", err)
 	}
-	if _, err := report.ParseProgress(o.Progress, false); err != nil {
+	if _, err := report.ParseProgress(c.progress, false); err != nil {
 		return asFlagErr("progress", err)
 	}
-	c.progress = o.Progress
 	if c.report.BufferSize, err = job.ParseSize(o.BufferSize); err != nil {
 		return flagErr("buffer-size", "--buffer-size %q: %w", o.BufferSize, err)
-	}
-	c.results = o.Results
-	if strings.HasPrefix(o.Results, "-.") && o.JSON {
-		return usageErr("--results %s and --json both write to stdout: give the results a file", o.Results)
 	}
 	return nil
 }
@@ -324,8 +277,7 @@ func (o *Options) validateScaleOut(c *config) error {
 	if err != nil {
 		return asFlagErr("ssh-file", err)
 	}
-	c.remote = remote.Config{Logins: append(logins, fileLogins...), WorkerCmd: o.WorkerCmd, RemoteParrun: o.RemoteParrun,
-		Slots: c.sched.Slots, Files: remote.Files{Transfer: o.Transfer, Cleanup: o.Cleanup}}
+	c.remote.Logins, c.remote.Slots = append(logins, fileLogins...), c.sched.Slots
 	for _, r := range o.Return {
 		c.remote.Files.Return = append(c.remote.Files.Return, job.ParsePattern(r))
 	}
@@ -355,17 +307,6 @@ func (o *Options) given(flag string) bool {
 func isProgram(path string) bool {
 	_, err := osexec.LookPath(path)
 	return err == nil
-}
-
-func flagDuration(flag, s string) (time.Duration, error) {
-	if s == "" {
-		return 0, nil
-	}
-	d, err := job.ParseDuration(s)
-	if err != nil {
-		return 0, flagErr(strings.TrimPrefix(flag, "--"), "%s: %w", flag, err)
-	}
-	return d, nil
 }
 
 // defaultWorkers is the usable CPU count (cgroup-aware in Go ≥ 1.25).

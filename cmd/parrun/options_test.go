@@ -39,9 +39,10 @@ func TestCodeFor(t *testing.T) {
 // the environment gives way; file moves need hosts.
 func TestScaleOutOptions(t *testing.T) {
 	base := func() *Options {
-		return &Options{Workers: "3", Mode: "thread", Concurrency: 1, MaxArgs: 1, Shell: "/bin/sh",
-			Halt: "never", Order: "fifo", Progress: "auto", BufferSize: "1M", QueueSize: -1,
+		o := &Options{Workers: "3", Mode: "thread", Halt: "never", Order: "fifo", BufferSize: "1M",
 			Args: []string{"echo"}, settings: &settings.Origin{Source: map[string]settings.Source{"mode": settings.Env}}}
+		o.c.sched.Concurrency, o.c.input.MaxArgs, o.c.input.Shell, o.c.progress, o.c.sched.QueueSize = 1, 1, "/bin/sh", "auto", -1
+		return o
 	}
 	tests := []struct {
 		name      string
@@ -50,7 +51,7 @@ func TestScaleOutOptions(t *testing.T) {
 		mode, err string
 	}{
 		{"hosts with and without N/", func(o *Options) { o.SSH = []string{"2/a,b", ":"} }, 2 + 3 + 3, "process", ""},
-		{"worker-cmd keeps -j", func(o *Options) { o.WorkerCmd = "srun --" }, 3, "process", ""},
+		{"worker-cmd keeps -j", func(o *Options) { o.c.remote.WorkerCmd = "srun --" }, 3, "process", ""},
 		{"mode typed", func(o *Options) {
 			o.SSH = []string{"a"}
 			o.settings.Source["mode"] = settings.Flag
@@ -59,10 +60,10 @@ func TestScaleOutOptions(t *testing.T) {
 			o.SSH, o.Mode = []string{"a"}, "process"
 			o.settings.Source["mode"] = settings.Flag
 		}, 3, "process", ""},
-		{"transfer alone", func(o *Options) { o.Transfer = true }, 0, "", "need --ssh or --worker-cmd"},
+		{"transfer alone", func(o *Options) { o.c.remote.Files.Transfer = true }, 0, "", "need --ssh or --worker-cmd"},
 		{"return alone", func(o *Options) { o.Return = []string{"x"} }, 0, "", "need --ssh or --worker-cmd"},
-		{"remote-parrun alone", func(o *Options) { o.RemoteParrun = "/opt/parrun" }, 0, "", "needs one of them"},
-		{"cleanup with nothing to clean", func(o *Options) { o.SSH, o.Cleanup = []string{"a"}, true }, 0, "", "needs one of them"},
+		{"remote-parrun alone", func(o *Options) { o.c.remote.RemoteParrun = "/opt/parrun" }, 0, "", "needs one of them"},
+		{"cleanup with nothing to clean", func(o *Options) { o.SSH, o.c.remote.Files.Cleanup = []string{"a"}, true }, 0, "", "needs one of them"},
 		{"bad login", func(o *Options) { o.SSH = []string{"a,0/b"} }, 0, "", `--ssh: bad login "0/b"`},
 		{"missing ssh-file", func(o *Options) { o.SSHFile = "/nonexistent/hosts" }, 0, "", "--ssh-file: open /nonexistent/hosts"},
 	}

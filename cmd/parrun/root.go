@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"github.com/parrun/parrun/internal/settings"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -12,9 +11,11 @@ import (
 	"github.com/parrun/parrun/internal/gnuargs"
 	"github.com/parrun/parrun/internal/iostreams"
 	"github.com/parrun/parrun/internal/ipc"
+	"github.com/parrun/parrun/internal/job"
 	"github.com/parrun/parrun/internal/msg"
 	"github.com/parrun/parrun/internal/report"
 	"github.com/parrun/parrun/internal/sched"
+	"github.com/parrun/parrun/internal/settings"
 )
 
 // version is parrun's version, set at build time with -ldflags.
@@ -135,16 +136,16 @@ lists every GNU flag: same, alias, differs, or not supported.`,
 	f.StringVarP(&o.Workers, "workers", "j", "", "jobs at once: N, N% of cores, +N, -N (default: usable cores)")
 	f.StringVar(&o.Workers, "jobs", "", "alias of --workers")
 	f.StringVar(&o.Mode, "mode", string(sched.ModeThread), "how jobs run: thread, process or coroutine")
-	f.IntVar(&o.Concurrency, "concurrency", sched.DefaultConcurrency, "coroutine mode: jobs in flight")
-	f.IntVar(&o.MaxJobsPerWorker, "max-jobs-per-worker", 0, "process mode: replace a worker after `N` jobs (0 = never)")
+	f.IntVar(&o.c.sched.Concurrency, "concurrency", sched.DefaultConcurrency, "coroutine mode: jobs in flight")
+	f.IntVar(&o.c.maxJobsPerWorker, "max-jobs-per-worker", 0, "process mode: replace a worker after `N` jobs (0 = never)")
 	f.StringArrayVarP(&o.ArgFiles, "arg-file", "a", nil, "read input records from `FILE` (repeatable: product)")
 	f.BoolVarP(&o.Null, "null", "0", false, "records are separated by NUL (find -print0)")
 	f.StringVarP(&o.Delimiter, "delimiter", "d", "", "records are separated by `STR` (C escapes allowed)")
 	f.StringVar(&o.Colsep, "colsep", "", "split each record into columns {1}, {2}… at `REGEX`")
-	f.IntVarP(&o.MaxArgs, "max-args", "n", 1, "put `N` records into each job (0: one record that substitutes nothing)")
+	f.IntVarP(&o.c.input.MaxArgs, "max-args", "n", 1, "put `N` records into each job (0: one record that substitutes nothing)")
 	f.IntVarP(&o.MaxReplace, "max-replace-args", "N", 1, "GNU's -N: as -n")
 	f.IntVarP(&o.MaxLines, "max-lines", "L", 1, "GNU's -L: as -n, a record per line")
-	f.BoolVar(&o.JSONL, "jsonl", false, "each input line is a JSON object describing one job")
+	f.BoolVar(&o.c.input.JSONL, "jsonl", false, "each input line is a JSON object describing one job")
 	// GNU parallel input flags (issue 13, the input part).
 	// GNU's other spellings of the replacement strings; -I STR is
 	// --replace=STR (gnuargs).
@@ -160,59 +161,59 @@ lists every GNU flag: same, alias, differs, or not supported.`,
 	for _, what := range []string{"cpus", "cores", "threads", "sockets"} {
 		o.NumberOf[what] = f.Bool("number-of-"+what, false, "print the number of CPU "+what+" and exit (GNU)")
 	}
-	f.BoolVar(&o.Files, "files", false, "save each job's stdout in a file in --tmpdir and print its name (GNU)")
-	f.StringVar(&o.TmpDir, "tmpdir", "", "spill output and keep --files in `DIR` (default $TMPDIR; GNU)")
+	f.BoolVar(&o.c.report.Files, "files", false, "save each job's stdout in a file in --tmpdir and print its name (GNU)")
+	f.StringVar(&o.c.report.TmpDir, "tmpdir", "", "spill output and keep --files in `DIR` (default $TMPDIR; GNU)")
 	f.Int64Var(&o.TotalJobs, "total-jobs", -1, "the number of jobs, for --progress, when the input cannot tell (GNU)")
 	f.StringVar(&o.TagString, "tagstring", "", "tag output lines with `STR` (replacement strings allowed) and a TAB (GNU)")
 	f.BoolVarP(&o.Multi, "multiple-args", "m", false, "GNU's -m: as many records a job as its command line takes, shared among the job slots")
 	f.BoolVarP(&o.Context, "context-replace", "X", false, "GNU's -X: as -m, repeating each word that holds {} once per record")
 	f.BoolVar(&o.Xargs, "xargs", false, "as many records a job as its command line takes (GNU)")
 	f.IntVarP(&o.MaxChars, "max-chars", "s", 0, "with -m, -X, --xargs: command lines of at most `N` bytes (default 128 KiB)")
-	f.BoolVar(&o.Shuffle, "shuf", false, "run the jobs in a random order, the whole input read first (GNU)")
+	f.BoolVar(&o.c.input.Shuffle, "shuf", false, "run the jobs in a random order, the whole input read first (GNU)")
 	f.StringVar(&o.ArgSep, "arg-sep", "", "spell ::: as `SEP` (GNU)")
 	f.StringVar(&o.ArgFileSep, "arg-file-sep", "", "spell :::: as `SEP` (GNU)")
-	f.StringVar(&o.Trim, "trim", "", "trim blanks around each value: n, l, r, lr or rl (default lr with --colsep, else n; GNU)")
-	f.BoolVarP(&o.SkipBlank, "no-run-if-empty", "r", false, "run no job for a record of only blanks (GNU, xargs)")
-	f.BoolVar(&o.Link, "link", false, "link all input sources element-wise; shorter ones wrap around (GNU)")
-	f.BoolVar(&o.Link, "xapply", false, "alias of --link")
+	f.StringVar(&o.c.input.Trim, "trim", "", "trim blanks around each value: n, l, r, lr or rl (default lr with --colsep, else n; GNU)")
+	f.BoolVarP(&o.c.input.SkipBlank, "no-run-if-empty", "r", false, "run no job for a record of only blanks (GNU, xargs)")
+	f.BoolVar(&o.c.input.LinkAll, "link", false, "link all input sources element-wise; shorter ones wrap around (GNU)")
+	f.BoolVar(&o.c.input.LinkAll, "xapply", false, "alias of --link")
 	f.BoolVar(&o.NoShell, "no-shell", false, "run the template as argv, without a shell")
-	f.StringVar(&o.Shell, "shell", "", "the shell that runs commands (default: $PARALLEL_SHELL, the parent shell, $SHELL, /bin/sh)")
+	f.StringVar(&o.c.input.Shell, "shell", "", "the shell that runs commands (default: $PARALLEL_SHELL, the parent shell, $SHELL, /bin/sh)")
 	f.BoolVar(&o.Group, "group", false, "write each job's output whole when it ends (default)")
-	f.BoolVarP(&o.KeepOrder, "keep-order", "k", false, "write output in input order")
+	f.BoolVarP(&o.c.sched.KeepOrder, "keep-order", "k", false, "write output in input order")
 	f.BoolVar(&o.LineBuffer, "line-buffer", false, "write whole lines as jobs print them")
 	f.BoolVarP(&o.Ungroup, "ungroup", "u", false, "pass output through as it comes")
-	f.BoolVar(&o.Tag, "tag", false, "prefix output lines with the job's arguments and a TAB")
+	f.BoolVar(&o.c.report.Tag, "tag", false, "prefix output lines with the job's arguments and a TAB")
 	f.StringVar(&o.BufferSize, "buffer-size", "1M", "output kept in memory per job before spilling to $TMPDIR")
-	f.BoolVar(&o.DryRun, "dry-run", false, "print the commands, run none")
-	f.BoolVarP(&o.Verbose, "verbose", "v", false, "print each command on stderr as it starts")
-	f.IntVar(&o.QueueSize, "queue-size", -1, "jobs read ahead (default 4×workers; 0 = all input first)")
+	f.BoolVar(&o.c.sched.DryRun, "dry-run", false, "print the commands, run none")
+	f.BoolVarP(&o.c.report.Verbose, "verbose", "v", false, "print each command on stderr as it starts")
+	f.IntVar(&o.c.sched.QueueSize, "queue-size", -1, "jobs read ahead (default 4×workers; 0 = all input first)")
 	f.StringVar(&o.Order, "order", string(sched.OrderFIFO), "order jobs start in, over the read-ahead window: fifo, lifo or priority")
-	f.IntVar(&o.PriorityCol, "priority-col", 0, "take --order priority from column `N` of each record (smaller first)")
-	f.StringVar(&o.Delay, "delay", "", "pause between job starts (1.5s, 200ms or seconds)")
-	f.StringVar(&o.Timeout, "timeout", "", "stop a job after this long")
-	f.StringVar(&o.KillAfter, "kill-after", "2s", "time between SIGTERM and SIGKILL")
-	f.BoolVar(&o.KeepBackground, "keep-background", false, "let the processes a job leaves behind outlive it (default: killed when it ends)")
+	f.IntVar(&o.c.input.PriorityCol, "priority-col", 0, "take --order priority from column `N` of each record (smaller first)")
+	f.Var(settings.NewDuration(&o.c.sched.Delay, "", job.ParseDuration), "delay", "pause between job starts (1.5s, 200ms or seconds)")
+	f.Var(settings.NewDuration(&o.c.sched.Timeout, "", job.ParseDuration), "timeout", "stop a job after this long")
+	f.Var(settings.NewDuration(&o.c.killAfter, "2s", job.ParseDuration), "kill-after", "time between SIGTERM and SIGKILL")
+	f.BoolVar(&o.c.keepBackground, "keep-background", false, "let the processes a job leaves behind outlive it (default: killed when it ends)")
 	f.StringVar(&o.TermSeq, "termseq", "", "termination sequence, GNU style: TERM,200,TERM,100,KILL,25 (ms)")
-	f.IntVar(&o.Retries, "retries", 0, "run a failed job up to `N` times in all (0: until it succeeds)")
-	f.StringVar(&o.RetryDelay, "retry-delay", "", "pause before each retry")
+	f.IntVar(&o.c.sched.Retries, "retries", 0, "run a failed job up to `N` times in all (0: until it succeeds)")
+	f.Var(settings.NewDuration(&o.c.sched.RetryDelay, "", job.ParseDuration), "retry-delay", "pause before each retry")
 	f.StringVar(&o.Halt, "halt", "never", "stop early: never, soon|now,fail|success|done=N or =P%")
-	f.StringVar(&o.Joblog, "joblog", "", "write GNU parallel's joblog to `FILE` (+FILE appends)")
-	f.BoolVar(&o.Resume, "resume", false, "skip jobs the joblog shows as finished")
-	f.BoolVar(&o.ResumeFail, "resume-failed", false, "like --resume, but run failed jobs again too")
-	f.StringVar(&o.Results, "results", "", "save each job's output as GNU parallel does: `DIR`/1/<value>/stdout…, a template, or a .csv/.tsv/.json table")
-	f.BoolVar(&o.JSON, "json", false, "write one JSON object per job on stdout instead of its output")
-	f.BoolVar(&o.Summary, "summary", false, "print totals and the slowest jobs on stderr at the end")
-	f.StringVar(&o.Progress, "progress", report.ProgressAuto, "progress display, --progress=`MODE`: auto, bar, plain or off; a bare --progress (GNU's switch) shows it: the bar on a terminal, plain lines otherwise")
+	f.StringVar(&o.c.outputs.Joblog, "joblog", "", "write GNU parallel's joblog to `FILE` (+FILE appends)")
+	f.BoolVar(&o.c.outputs.Resume, "resume", false, "skip jobs the joblog shows as finished")
+	f.BoolVar(&o.c.outputs.ResumeFailed, "resume-failed", false, "like --resume, but run failed jobs again too")
+	f.StringVar(&o.c.outputs.Results, "results", "", "save each job's output as GNU parallel does: `DIR`/1/<value>/stdout…, a template, or a .csv/.tsv/.json table")
+	f.BoolVar(&o.c.report.JSON, "json", false, "write one JSON object per job on stdout instead of its output")
+	f.BoolVar(&o.c.report.Summary, "summary", false, "print totals and the slowest jobs on stderr at the end")
+	f.StringVar(&o.c.progress, "progress", report.ProgressAuto, "progress display, --progress=`MODE`: auto, bar, plain or off; a bare --progress (GNU's switch) shows it: the bar on a terminal, plain lines otherwise")
 	f.Lookup("progress").NoOptDefVal = report.ProgressOn
 	f.StringVar(&o.Config, "config", "", "read settings from `FILE` (default ./.parrun.yaml, then $XDG_CONFIG_HOME/parrun/config.yaml)")
 	f.BoolVar(&o.PrintConfig, "print-config", false, "print the effective settings and where each came from, run nothing")
 	f.StringArrayVarP(&o.SSH, "ssh", "S", nil, "run jobs on `HOSTS` over ssh: [N/][user@]host[:port],… (: is this machine; repeatable)")
 	f.StringVar(&o.SSHFile, "ssh-file", "", "read --ssh logins from `FILE`, one a line")
-	f.StringVar(&o.RemoteParrun, "remote-parrun", "", "the parrun that --ssh and --worker-cmd start (default: parrun on the remote PATH; this binary for --worker-cmd alone)")
-	f.StringVar(&o.WorkerCmd, "worker-cmd", "", "start each worker through the launcher `TEMPLATE` ({host}, {slot}), e.g. 'srun -N1 -n1 --'")
-	f.BoolVar(&o.Transfer, "transfer", false, "copy each job's input file ({}) to the host before it runs")
+	f.StringVar(&o.c.remote.RemoteParrun, "remote-parrun", "", "the parrun that --ssh and --worker-cmd start (default: parrun on the remote PATH; this binary for --worker-cmd alone)")
+	f.StringVar(&o.c.remote.WorkerCmd, "worker-cmd", "", "start each worker through the launcher `TEMPLATE` ({host}, {slot}), e.g. 'srun -N1 -n1 --'")
+	f.BoolVar(&o.c.remote.Files.Transfer, "transfer", false, "copy each job's input file ({}) to the host before it runs")
 	f.StringArrayVar(&o.Return, "return", nil, "bring `FILE` back from the host after each job ({.}.out; repeatable)")
-	f.BoolVar(&o.Cleanup, "cleanup", false, "remove the transferred and returned files from the host after each job")
+	f.BoolVar(&o.c.remote.Files.Cleanup, "cleanup", false, "remove the transferred and returned files from the host after each job")
 	return cmd
 }
 

@@ -145,9 +145,10 @@ func (l *Joblog) Write(d *job.Done, lost bool) error {
 	return nil
 }
 
-// Close closes the joblog file (standard output stays open).
+// Close closes the joblog file (standard output stays open); a nil
+// Joblog has nothing to close.
 func (l *Joblog) Close() error {
-	if l.f == nil {
+	if l == nil || l.f == nil {
 		return nil
 	}
 	if err := l.f.Close(); err != nil {

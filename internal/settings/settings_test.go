@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/spf13/pflag"
 )
@@ -67,5 +68,30 @@ func TestApplyBadFile(t *testing.T) {
 				t.Fatalf("error = %v, want one containing %q", err, tc.want)
 			}
 		})
+	}
+}
+
+func TestDuration(t *testing.T) {
+	parse := func(s string) (time.Duration, error) { return time.ParseDuration(s) }
+	tests := []struct {
+		def, set string
+		want     time.Duration
+		wantErr  bool
+	}{
+		{def: "", set: "1s", want: time.Second},
+		{def: "2s", set: "", want: 2 * time.Second},
+		{def: "", set: "", want: 0},
+		{def: "2s", set: "zz", want: 2 * time.Second, wantErr: true},
+	}
+	for _, tt := range tests {
+		var got time.Duration
+		d := NewDuration(&got, tt.def, parse)
+		err := d.Set(tt.set)
+		if (err != nil) != tt.wantErr || got != tt.want {
+			t.Errorf("def %q, Set(%q): got %v, err %v; want %v, error %v", tt.def, tt.set, got, err, tt.want, tt.wantErr)
+		}
+		if want := tt.set; err == nil && d.String() != want {
+			t.Errorf("def %q, Set(%q): String() = %q", tt.def, tt.set, d.String())
+		}
 	}
 }

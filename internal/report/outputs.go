@@ -1,0 +1,61 @@
+package report
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+
+	"github.com/parrun/parrun/internal/job"
+)
+
+// Outputs are the files a run writes besides its own stdout and stderr, as
+// typed: the --joblog, what --resume reads from it, and the --results.
+type Outputs struct {
+	// Joblog is --joblog's FILE ("+FILE" appends, "-" is stdout).
+	Joblog string
+	// Resume skips the jobs the joblog shows as finished; ResumeFailed
+	// (--resume-failed) only those that succeeded, and implies Resume.
+	Resume, ResumeFailed bool
+	// Results is --results' DIR, template or table (SPEC §4).
+	Results string
+}
+
+// Check refuses what cannot work before anything is opened: --resume
+// without a joblog file to read, and two of --joblog -, --results -.FMT,
+// --json and --files both saying where the output goes.
+func (f Outputs) Check(o Options) error {
+	switch {
+	case (f.Resume || f.ResumeFailed) && (f.Joblog == "" || f.Joblog == "+" || f.Joblog == "-"):
+		return errors.New("--resume needs --joblog FILE to know what already ran")
+	case f.Joblog == "-" && o.JSON:
+		return errors.New("--joblog - and --json both write to stdout: give the joblog a file")
+	case o.Files && (o.JSON || f.Results != ""):
+		return errors.New("--files and --json or --results both say where the output goes: give one")
+	case strings.HasPrefix(f.Results, "-.") && o.JSON:
+		return fmt.Errorf("--results %s and --json both write to stdout: give the results a file", f.Results)
+	}
+	return nil
+}
+
+// Open opens the joblog and the results into o and returns the filter of
+// the jobs the joblog lets the run skip (nil without --resume). closeAll
+// closes what Open opened and returns its errors; it is safe to call
+// after an error too, and more than once.
+func (f Outputs) Open(o *Options, stdout io.Writer) (skip func(*job.Job) bool, closeAll func() error, err error) {
+	closeAll = sync.OnceValue(func() error {
+		return errors.Join(o.Joblog.Close(), o.Results.Close())
+	})
+	if f.Joblog != "" {
+		if o.Joblog, skip, err = OpenRunJoblog(f.Joblog, f.Resume || f.ResumeFailed, f.ResumeFailed, stdout); err != nil {
+			return nil, closeAll, err
+		}
+	}
+	if f.Results != "" {
+		if o.Results, err = OpenResults(f.Results, stdout); err != nil {
+			return nil, closeAll, err
+		}
+	}
+	return skip, closeAll, nil
+}
