@@ -20,10 +20,9 @@ import (
 // execute validates the options and runs the jobs: the wiring of input,
 // joblog, report, signals and transport around sched.Run.
 func execute(ctx context.Context, o *Options, ios *iostreams.IOStreams) (exitCode, error) {
-	c := cpuinfo.Read()
-	for what, n := range map[string]int{"cpus": c.Cores, "cores": c.Cores, "threads": c.Threads, "sockets": c.Sockets} {
-		if *o.NumberOf[what] { // GNU's --number-of-cores and the like: print, run nothing
-			_, err := fmt.Fprintln(ios.Out, n)
+	for what, set := range o.NumberOf {
+		if *set { // GNU's --number-of-cores and the like: print, run nothing
+			_, err := fmt.Fprintln(ios.Out, cpuinfo.Read().Of(what))
 			return exitOK, err
 		}
 	}

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"fmt"
 	"os"
-	osexec "os/exec"
 	"regexp"
 	"runtime"
 	"syscall"
@@ -165,7 +164,7 @@ func (o *Options) validateInput(c *config) error {
 		return usageErr("-N %d: must be 0 or more", o.MaxReplace)
 	case o.given("max-lines") && o.MaxLines < 1:
 		return usageErr("-L %d: must be at least 1", o.MaxLines)
-	case o.given("shell") && !isProgram(c.input.Shell):
+	case o.given("shell") && !shell.Runnable(c.input.Shell):
 		return flagErr("shell", "--shell %s: no such program", c.input.Shell)
 	case len(words) == 0 && o.NoShell:
 		return usageErr("--no-shell needs a command template")
@@ -300,13 +299,6 @@ func (o *Options) validateScaleOut(c *config) error {
 // environment or in a config file) rather than leaving its default.
 func (o *Options) given(flag string) bool {
 	return o.settings != nil && o.settings.Source[flag] != settings.Default && o.settings.Source[flag] != ""
-}
-
-// isProgram reports whether path names a program that can be run: a path
-// to an executable file, or a name on PATH.
-func isProgram(path string) bool {
-	_, err := osexec.LookPath(path)
-	return err == nil
 }
 
 // defaultWorkers is the usable CPU count (cgroup-aware in Go ≥ 1.25).

@@ -18,6 +18,20 @@ type Counts struct {
 	Sockets, Cores, Threads int
 }
 
+// Of is the count GNU's --number-of-WHAT prints: what is sockets, cores,
+// cpus (GNU: the cores too) or threads; anything else is 0.
+func (c Counts) Of(what string) int {
+	switch what {
+	case "sockets":
+		return c.Sockets
+	case "cores", "cpus":
+		return c.Cores
+	case "threads":
+		return c.Threads
+	}
+	return 0
+}
+
 // Read counts the CPUs /proc/cpuinfo describes; where it cannot be read
 // (not Linux), every count is runtime.NumCPU, as GNU parallel falls back
 // to one number too.

@@ -40,3 +40,12 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestCountsOf(t *testing.T) {
+	c := Counts{Sockets: 2, Cores: 8, Threads: 16}
+	for what, want := range map[string]int{"sockets": 2, "cores": 8, "cpus": 8, "threads": 16, "gpus": 0} {
+		if got := c.Of(what); got != want {
+			t.Errorf("Of(%q) = %d, want %d", what, got, want)
+		}
+	}
+}

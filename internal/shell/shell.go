@@ -124,3 +124,10 @@ func Choose(getenv func(string) string, proc Proc, pid int) string {
 	}
 	return "/bin/sh"
 }
+
+// Runnable reports whether path names a program that can be run: a path
+// to an executable file, or a name on PATH (what --shell must name).
+func Runnable(path string) bool {
+	_, err := exec.LookPath(path)
+	return err == nil
+}

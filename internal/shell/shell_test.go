@@ -86,3 +86,14 @@ func FuzzName(f *testing.F) {
 		}
 	})
 }
+
+func TestRunnable(t *testing.T) {
+	for _, tt := range []struct {
+		path string
+		want bool
+	}{{"sh", true}, {"/bin/sh", true}, {"/nonexistent/sh", false}, {"no-such-program-here", false}, {"/etc/passwd", false}} {
+		if got := Runnable(tt.path); got != tt.want {
+			t.Errorf("Runnable(%q) = %v, want %v", tt.path, got, tt.want)
+		}
+	}
+}
