@@ -42,6 +42,9 @@ func execute(ctx context.Context, o *Options, ios *iostreams.IOStreams) (exitCod
 		return exitError, &FlagError{Err: err}
 	}
 	cfg.sched.Skip = skip
+	if err := sched.MakeDir(cfg.sched.Dir); err != nil {
+		return exitError, &FlagError{Err: err}
+	}
 	// Signals: the first stops the run and passes the signal to running
 	// jobs; a second kills them at once (SPEC §6). A failed write to
 	// parrun's own output stops it too (the report's Stop).

@@ -44,8 +44,8 @@ type Options struct {
 	Config      string
 	PrintConfig bool
 	// Scale-out (SPEC §8).
-	SSH, Return []string
-	SSHFile     string
+	SSH, Return, Env []string
+	SSHFile          string
 
 	// Args are the positional arguments: the template and ::: groups.
 	Args []string
@@ -226,6 +226,9 @@ func (o *Options) validateSched(c *config) error {
 			return flagErr("termseq", "--termseq %q: %w", o.TermSeq, err)
 		}
 	}
+	if c.sched.Export, err = sched.Exports(os.Environ(), o.Env); err != nil {
+		return asFlagErr("env", err)
+	}
 	if c.sched.Halt, err = sched.ParseHalt(o.Halt); err != nil {
 		return asFlagErr("halt", err)
 	}
@@ -246,6 +249,7 @@ func (o *Options) validateOutput(c *config) error {
 	if fi, err := os.Stat(c.report.TmpDir); c.report.TmpDir != "" && (err != nil || !fi.IsDir()) {
 		return flagErr("tmpdir", "--tmpdir %s: not a directory parrun can use", c.report.TmpDir)
 	}
+	c.sched.DryRun = c.sched.DryRun || c.report.ShellQuote
 	c.report.DryRun, c.report.TmpDir = c.sched.DryRun, cmp.Or(c.report.TmpDir, os.TempDir())
 	if o.given("tagstring") {
 		p := job.ParsePattern(o.TagString)
@@ -255,6 +259,7 @@ func (o *Options) validateOutput(c *config) error {
 	if c.report.Grouping, err = report.GroupingOf(o.Group, o.LineBuffer, o.Ungroup, c.sched.KeepOrder); err != nil {
 		return usageErr("%w", err)
 	}
+	c.sched.KeepOrder = c.sched.KeepOrder || c.sched.DryRun // GNU prints them as it starts them
 	if _, err := report.ParseProgress(c.progress, false); err != nil {
 		return asFlagErr("progress", err)
 	}
@@ -282,6 +287,9 @@ func (o *Options) validateScaleOut(c *config) error {
 	}
 	if err := c.remote.Check(); err != nil || !c.remote.Active() {
 		return asFlagErr("", err)
+	}
+	if c.sched.Dir != "" {
+		return flagErr("workdir", "--workdir with --ssh or --worker-cmd is not supported by parrun yet")
 	}
 	if c.sched.Mode != sched.ModeProcess {
 		if o.settings != nil && o.settings.Source["mode"] == settings.Flag {

@@ -82,6 +82,9 @@ type Options struct {
 	TmpDir     string
 	// DryRun prints each job's command instead of its output.
 	DryRun bool
+	// ShellQuote prints the commands of DryRun quoted for the shell, as
+	// one word each (GNU's --shellquote).
+	ShellQuote bool
 	// Verbose prints each command on stderr as it starts.
 	Verbose bool
 	// JSON writes one JSON object per job on stdout instead of its output.
@@ -390,6 +393,9 @@ func (r *Report) write(d *job.Done) error {
 	}
 	if r.opts.DryRun {
 		line := d.Command.String()
+		if r.opts.ShellQuote {
+			line = job.Quote(line)
+		}
 		if r.opts.Tag { // GNU tags the commands too
 			line = r.tag(d.Job, d.Slot) + line
 		}

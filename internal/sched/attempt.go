@@ -1,6 +1,7 @@
 package sched
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"runtime/debug"
@@ -76,7 +77,7 @@ func (r *run) attempt(j *job.Job, d *job.Done, slot int, limited func(error)) *e
 		timeout = j.Timeout
 	}
 	env := r.env(j, slot)
-	task := &Task{Job: j, Slot: slot, Argv: d.Command.Argv, Env: env, JobEnv: env[len(r.opts.Env):], Timeout: timeout}
+	task := &Task{Job: j, Slot: slot, Argv: r.argv(d.Command.Argv), Dir: cmp.Or(j.Dir, r.opts.Dir), Env: env, JobEnv: env[len(r.opts.Env):], Timeout: timeout}
 	task.Stdout, task.Stderr = job.Streams(d.Output)
 	w := waiter{r: r}
 	for {
@@ -93,6 +94,16 @@ func (r *run) attempt(j *job.Job, d *job.Done, slot int, limited func(error)) *e
 			return res
 		}
 	}
+}
+
+// argv is the command an attempt runs: argv itself, or under --nice
+// "nice -n N argv", as GNU parallel runs it, so that every process of a
+// shell command is niced.
+func (r *run) argv(argv []string) []string {
+	if r.opts.Nice == 0 {
+		return argv
+	}
+	return append([]string{"nice", "-n", strconv.Itoa(r.opts.Nice)}, argv...)
 }
 
 // slotGone reports whether an attempt came back because its slot cannot
@@ -147,8 +158,9 @@ func (r *run) noticeLimit(err error) {
 // PARRUN_SEQ/PARRUN_SLOT with GNU parallel's PARALLEL_SEQ/PARALLEL_JOBSLOT
 // beside them (SPEC §2). Later entries win, as in os/exec.
 func (r *run) env(j *job.Job, slot int) []string {
-	env := make([]string, 0, len(r.opts.Env)+len(j.Env)+4)
+	env := make([]string, 0, len(r.opts.Env)+len(r.opts.Export)+len(j.Env)+4)
 	env = append(env, r.opts.Env...)
+	env = append(env, r.opts.Export...)
 	env = append(env, j.Env...)
 	seq, sl := strconv.FormatInt(j.Seq, 10), strconv.Itoa(slot)
 	return append(env, "PARRUN_SEQ="+seq, "PARRUN_SLOT="+sl, "PARALLEL_SEQ="+seq, "PARALLEL_JOBSLOT="+sl)

@@ -122,7 +122,7 @@ func (p *Process) Run(ctx context.Context, t *Task) *exec.Result {
 	spec := &ipc.JobSpec{
 		Argv:      t.Argv,
 		Env:       t.Env,
-		Dir:       t.Job.Dir,
+		Dir:       t.Dir,
 		Stdin:     t.Job.Stdin,
 		HasStdin:  t.Job.HasStdin,
 		Timeout:   t.Timeout,

@@ -96,6 +96,15 @@ type Options struct {
 	Template *job.Template
 	// Env is the environment every job inherits; nil means parrun's own.
 	Env []string
+	// Export are the NAME=value entries of Env that GNU's --env names:
+	// they are also the jobs' own, so they reach workers on other
+	// machines (SPEC §8).
+	Export []string
+	// Dir is the working directory of jobs that do not name their own
+	// (GNU's --workdir); "" inherits parrun's.
+	Dir string
+	// Nice runs every job under nice(1) -n Nice (GNU's --nice); 0 does not.
+	Nice int
 	// Timeout is the per-job time-out; 0 means none.
 	Timeout time.Duration
 	// DryRun reports each job without running it.

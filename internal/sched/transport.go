@@ -23,6 +23,8 @@ type Task struct {
 	Job  *job.Job
 	Slot int
 	Argv []string
+	// Dir is the attempt's working directory; "" inherits parrun's.
+	Dir string
 	// Env is the job's whole environment; JobEnv is its tail that is the
 	// job's own (JSONL env, PARRUN_SEQ, PARRUN_SLOT), what a worker on
 	// another machine merges into its own environment.
@@ -74,7 +76,7 @@ func (l *Local) Run(ctx context.Context, t *Task) *exec.Result {
 	spec := &exec.Spec{
 		Argv:      t.Argv,
 		Env:       t.Env,
-		Dir:       t.Job.Dir,
+		Dir:       t.Dir,
 		Stdout:    t.Stdout,
 		Stderr:    t.Stderr,
 		Timeout:   t.Timeout,
