@@ -135,9 +135,6 @@ func recordsPerJob(o *Options) (n int, noValues bool) {
 
 // validateInput checks the input flags and the ::: grammar (SPEC §1).
 func (o *Options) validateInput(c *config) error {
-	if o.ArgSep != "" && o.ArgSep == o.ArgFileSep {
-		return usageErr("--arg-sep and --arg-file-sep are both %q: they must differ", o.ArgSep)
-	}
 	words, sources, err := input.ParseArgs(o.Args, o.ArgSep, o.ArgFileSep)
 	if err != nil {
 		return usageErr("%w", err)

@@ -16,6 +16,9 @@ import (
 // (GNU's --arg-sep, --arg-file-sep), which are then ordinary words. -a
 // files are not here: they are flags.
 func ParseArgs(args []string, argSep, fileSep string) (words []string, sources []Source, err error) {
+	if argSep != "" && argSep == fileSep {
+		return nil, nil, fmt.Errorf("--arg-sep and --arg-file-sep are both %q: they must differ", argSep)
+	}
 	if argSep == "" {
 		argSep = ":::"
 	}
