@@ -170,11 +170,12 @@ func (o *Options) validateInput(c *config) error {
 	if err := c.input.Check(); err != nil {
 		return usageErr("%w", err)
 	}
-	if expr, ok := job.PerlExpression(words); ok {
-		return usageErr("%s: perl replacement strings ({=…=}) are not supported: parrun embeds no perl", expr)
+	if err := job.CheckWords(words, &o.Replace); err != nil {
+		return usageErr("%w", err)
 	}
-	if len(words) > 0 {
+	if o.Replace.Slots = c.sched.Slots; len(words) > 0 {
 		c.sched.Template = job.ParseWith(words, c.input.Shell, o.NoShell, &o.Replace)
+		c.input.Count = c.sched.Template.NeedsTotal()
 	}
 	return o.validateFill(c)
 }

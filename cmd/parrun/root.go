@@ -157,6 +157,7 @@ lists every GNU flag: same, alias, differs, or not supported.`,
 	f.StringVar(&o.Replace.BaseNoExt, "basenameextensionreplace", "", "spell {/.} as `STR` (GNU --bner)")
 	f.StringVar(&o.Replace.Seq, "seqreplace", "", "spell {#} as `STR`")
 	f.StringVar(&o.Replace.Slot, "slotreplace", "", "spell {%} as `STR`")
+	f.BoolVar(&o.Replace.Plus, "plus", false, "GNU's --plus replacement strings: {..} {+/} {##} {0#} {:-x} {#re} {%re} {/re/s} …")
 	o.NumberOf = map[string]*bool{}
 	for _, what := range []string{"cpus", "cores", "threads", "sockets"} {
 		o.NumberOf[what] = f.Bool("number-of-"+what, false, "print the number of CPU "+what+" and exit (GNU)")

@@ -54,6 +54,9 @@ type Config struct {
 	// input is read first, and the jobs are numbered ({#}) in the new
 	// order, as GNU numbers them.
 	Shuffle bool
+	// Count reads the whole input first, too, and sets each job's Total
+	// (--plus's {##} and {0#}, as GNU does).
+	Count bool
 	// Fit, when set, packs records into a job while they fit on its
 	// command line (GNU's -m, -X, --xargs), MaxArgs aside: it returns the
 	// measure of a job's line, whose Add reports whether a record's values
@@ -358,7 +361,7 @@ func product(groups [][]string, srcs []Source, linkAll bool) func() (rec, error)
 // is an I/O error that ends the input; malformed records are returned as
 // jobs with Err set instead.
 func (r *Reader) Next() (*job.Job, error) {
-	if !r.cfg.Shuffle {
+	if !r.cfg.Shuffle && !r.cfg.Count {
 		return r.next1()
 	}
 	if !r.readAll {
@@ -373,9 +376,14 @@ func (r *Reader) Next() (*job.Job, error) {
 			}
 			r.shuffled = append(r.shuffled, j)
 		}
-		rand.Shuffle(len(r.shuffled), func(a, b int) { r.shuffled[a], r.shuffled[b] = r.shuffled[b], r.shuffled[a] })
-		for i, j := range r.shuffled {
-			j.Seq = int64(i + 1) // {#} counts in the order jobs run, as GNU's
+		if r.cfg.Shuffle {
+			rand.Shuffle(len(r.shuffled), func(a, b int) { r.shuffled[a], r.shuffled[b] = r.shuffled[b], r.shuffled[a] })
+			for i, j := range r.shuffled {
+				j.Seq = int64(i + 1) // {#} counts in the order jobs run, as GNU's
+			}
+		}
+		for _, j := range r.shuffled {
+			j.Total = int64(len(r.shuffled))
 		}
 	}
 	if len(r.shuffled) == 0 {

@@ -10,7 +10,7 @@ func (t *Template) WithContext() *Template {
 	c := *t
 	c.ctx = nil
 	for _, f := range shellFields(t.src) {
-		c.ctx = append(c.ctx, parseSegments(f, t.tokens))
+		c.ctx = append(c.ctx, parseSegments(f, t.sp))
 	}
 	if t.appended {
 		c.ctx = append(c.ctx, []segment{{kind: kAll}})

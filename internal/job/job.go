@@ -22,6 +22,9 @@ type Job struct {
 	// Seq is the job's sequence number in input order, from 1. It is {#} and
 	// PARRUN_SEQ whatever order the job runs in.
 	Seq int64
+	// Total is the number of jobs in the run, --plus's {##}, when the
+	// input was read whole to count them (0: not counted).
+	Total int64
 	// Line is the input line (or record) number the job came from, for
 	// messages; 0 for ::: arguments.
 	Line int64
@@ -96,5 +99,5 @@ func (j *Job) values(slot int) *Values {
 	if id == "" {
 		id = strconv.FormatInt(j.Seq, 10)
 	}
-	return &Values{Seq: j.Seq, Slot: slot, ID: id, Whole: j.Whole, Args: j.Args}
+	return &Values{Seq: j.Seq, Slot: slot, ID: id, Whole: j.Whole, Args: j.Args, Total: j.Total}
 }

@@ -11,14 +11,33 @@ import "strings"
 // nothing; {N}, {-N}, {N.} and the rest keep their meaning.
 type Replacements struct {
 	Whole, NoExt, Base, Dir, BaseNoExt, Seq, Slot string
+	// Plus adds GNU's --plus replacement strings ({..}, {+/}, {##}, {0#},
+	// {:-x}, {/re/s} …, see plus.go); Slots (-j) is then the width of
+	// {0%}.
+	Plus  bool
+	Slots int
+}
+
+// spelling is how a template spells its replacement strings: the
+// Replacements' tokens, and whether --plus's count. nil is the built-in
+// spellings only.
+type spelling struct {
+	tokens []token
+	plus   bool
+	slots  int
+}
+
+// spelling returns r's spelling; nil for nil.
+func (r *Replacements) spelling() *spelling {
+	if r == nil {
+		return nil
+	}
+	return &spelling{tokens: r.tokens(), plus: r.Plus, slots: r.Slots}
 }
 
 // tokens are the set spellings with the segment each stands for, longest
 // first, so that a spelling that starts another is tried after it.
 func (r *Replacements) tokens() []token {
-	if r == nil {
-		return nil
-	}
 	var ts []token
 	for _, t := range []token{
 		{r.Whole, segment{kind: kAll}}, {r.NoExt, segment{kind: kAll, mod: modNoExt}},
@@ -44,12 +63,12 @@ type token struct {
 }
 
 // respelt reports whether the built-in spelling of seg ({}, {.}, {#} …)
-// is replaced by one of ts, and so is literal text.
-func respelt(ts []token, seg segment) bool {
-	if seg.col != 0 {
+// is replaced by one of sp's tokens, and so is literal text.
+func respelt(sp *spelling, seg segment) bool {
+	if seg.col != 0 || sp == nil {
 		return false
 	}
-	for _, t := range ts {
+	for _, t := range sp.tokens {
 		if t.seg == seg {
 			return true
 		}
@@ -59,8 +78,11 @@ func respelt(ts []token, seg segment) bool {
 
 // blanks reports whether a spelling holds a blank, which splitting the
 // command line into words for a direct exec would cut.
-func blanks(ts []token) bool {
-	for _, t := range ts {
+func blanks(sp *spelling) bool {
+	if sp == nil {
+		return false
+	}
+	for _, t := range sp.tokens {
 		if strings.ContainsAny(t.text, " \t") {
 			return true
 		}
@@ -69,8 +91,11 @@ func blanks(ts []token) bool {
 }
 
 // matchToken returns the spelling that starts s, if any.
-func matchToken(ts []token, s string) (token, bool) {
-	for _, t := range ts {
+func matchToken(sp *spelling, s string) (token, bool) {
+	if sp == nil {
+		return token{}, false
+	}
+	for _, t := range sp.tokens {
 		if strings.HasPrefix(s, t.text) {
 			return t, true
 		}

@@ -1,6 +1,7 @@
 package job
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 )
@@ -23,10 +24,10 @@ type Template struct {
 	// ctx are the command's words for GNU's -X (WithContext): a word
 	// holding {} is repeated once per value; nil otherwise.
 	ctx [][]segment
-	// src is the command as typed, joined by spaces, and tokens its other
-	// spellings of the replacement strings: what WithContext re-reads.
-	src    string
-	tokens []token
+	// src is the command as typed, joined by spaces, and sp its spelling
+	// of the replacement strings: what WithContext re-reads.
+	src string
+	sp  *spelling
 }
 
 // Form says how a command reaches the kernel: through a shell, or exec'd
@@ -67,6 +68,9 @@ const (
 	kSeq          // {#}
 	kSlot         // {%}
 	kID           // {id}
+	kTotal        // --plus {##}: the number of jobs
+	kSeqPad       // --plus {0#}: {#} zero-padded to the width of {##}
+	kSlotPad      // --plus {0%}: {%} zero-padded to the width of -j (col)
 )
 
 // mod is a replacement string's path modifier.
@@ -83,8 +87,9 @@ const (
 type segment struct {
 	kind kind
 	mod  mod
-	col  int    // 0 = {}; N ≥ 1 = {N}; N ≤ -1 = {-N}, counted from the end
-	text string // literal text
+	col  int     // 0 = {}; N ≥ 1 = {N}; N ≤ -1 = {-N}, counted from the end
+	text string  // literal text
+	plus *plusOp // a --plus string's change to each value; nil for none
 }
 
 // Parse parses the template words. With noShell the words become argv after
@@ -108,8 +113,8 @@ func Parse(words []string, shell string, noShell bool) *Template {
 // ParseWith is Parse with other spellings of the replacement strings
 // (GNU's -I and the like); nil means none.
 func ParseWith(words []string, shell string, noShell bool, r *Replacements) *Template {
-	ts := r.tokens()
-	t := &Template{shell: shell, src: strings.Join(words, " "), tokens: ts}
+	ts := r.spelling()
+	t := &Template{shell: shell, src: strings.Join(words, " "), sp: ts}
 	found := false
 	for _, w := range words {
 		segs := parseSegments(w, ts)
@@ -188,13 +193,43 @@ func PerlExpression(words []string) (string, bool) {
 	return line[i : i+2+end+2], true
 }
 
+// CheckWords refuses the replacement strings parrun lacks, which left as
+// text would run as something else: GNU's perl expressions ({=expr=}) and,
+// under r.Plus, the --plus strings in PlusUnsupported.
+func CheckWords(words []string, r *Replacements) error {
+	if expr, ok := PerlExpression(words); ok {
+		return fmt.Errorf("%s: perl replacement strings ({=…=}) are not supported: parrun embeds no perl", expr)
+	}
+	if r == nil || !r.Plus {
+		return nil
+	}
+	line := strings.Join(words, " ")
+	for _, s := range PlusUnsupported {
+		if strings.Contains(line, s) {
+			return fmt.Errorf("%s: GNU's --plus replacement string is not supported by parrun yet", s)
+		}
+	}
+	return nil
+}
+
+// NeedsTotal reports whether the template counts the jobs ({##}, {0#}):
+// the input must then be read whole before the first job, as GNU does.
+func (t *Template) NeedsTotal() bool {
+	for _, s := range t.line {
+		if s.kind == kTotal || s.kind == kSeqPad {
+			return true
+		}
+	}
+	return false
+}
+
 // Form reports how the template's commands are run; it is decided once, in
 // Parse, never per job.
 func (t *Template) Form() Form { return t.form }
 
 // parseSegments splits s into literal text and replacement strings,
-// spelt as ts says where it respells them.
-func parseSegments(s string, ts []token) []segment {
+// spelt as ts says.
+func parseSegments(s string, ts *spelling) []segment {
 	var segs []segment
 	lit := 0 // start of pending literal text
 	for i := 0; i < len(s); i++ {
@@ -217,7 +252,7 @@ func parseSegments(s string, ts []token) []segment {
 
 // placeholderAt reports whether s starts with a replacement string, and
 // which, and how long it is.
-func placeholderAt(s string, ts []token) (segment, int, bool) {
+func placeholderAt(s string, ts *spelling) (segment, int, bool) {
 	if t, ok := matchToken(ts, s); ok {
 		return t.seg, len(t.text), true
 	}
@@ -229,6 +264,9 @@ func placeholderAt(s string, ts []token) (segment, int, bool) {
 		return segment{}, 0, false
 	}
 	seg, ok := parsePlaceholder(s[1 : 1+end])
+	if !ok && ts != nil && ts.plus {
+		seg, ok = parsePlus(s[1:1+end], ts.slots)
+	}
 	if !ok || respelt(ts, seg) {
 		return segment{}, 0, false
 	}
@@ -286,6 +324,7 @@ func parsePlaceholder(in string) (segment, bool) {
 type Values struct {
 	Seq   int64    // {#}
 	Slot  int      // {%}
+	Total int64    // --plus {##}: the jobs in all (0: not counted)
 	ID    string   // {id}
 	Whole []string // {}: one value per record (several with -n)
 	Args  []string // {1}, {2}, …: columns, ::: groups, -n records or JSONL args
@@ -363,6 +402,12 @@ func (s segment) values(v *Values) []string {
 		return []string{strconv.Itoa(v.Slot)}
 	case kID:
 		return []string{v.ID}
+	case kTotal:
+		return []string{strconv.FormatInt(v.Total, 10)}
+	case kSeqPad:
+		return []string{padded(v.Seq, v.Total)}
+	case kSlotPad:
+		return []string{padded(int64(v.Slot), int64(s.col))}
 	}
 	var vals []string
 	switch i := s.index(len(v.Args)); {
@@ -374,12 +419,15 @@ func (s segment) values(v *Values) []string {
 		// GNU parallel substitutes nothing for a missing column.
 		vals = []string{""}
 	}
-	if s.mod == modNone {
+	if s.mod == modNone && s.plus == nil {
 		return vals
 	}
 	out := make([]string, len(vals))
 	for i, val := range vals {
 		out[i] = applyMod(s.mod, val)
+		if s.plus != nil {
+			out[i] = s.plus.apply(out[i])
+		}
 	}
 	return out
 }
