@@ -40,12 +40,7 @@ var PlusUnsupported = []string{"{choose_k}", "{uniq}", "{slot}", "{host}", "{ssh
 // subOrKeep is perl's s:re:: — the first match removed, if any.
 func subOrKeep(re string) func(string) string {
 	rx := regexp.MustCompile(re)
-	return func(s string) string {
-		if loc := rx.FindStringIndex(s); loc != nil {
-			return s[:loc[0]] + s[loc[1]:]
-		}
-		return s
-	}
+	return func(s string) string { return cut(rx, s) }
 }
 
 // subOrEmpty is perl's s:re:repl: || s:.*$:: — the first match replaced
