@@ -96,8 +96,9 @@ type Reader struct {
 	seq     int64
 	total   int64 // jobs in all, when known before reading (-1: unknown)
 	pending *rec  // a bad record met while filling a -n batch
-	// shuffled holds the jobs left under Shuffle, once read; shuffleErr
-	// is the error that ended reading them.
+	// shuffled holds the jobs left under Shuffle or Count, the input read
+	// whole (shuffled only under Shuffle); shuffleErr is the error that
+	// ended reading them.
 	shuffled   []*job.Job
 	shuffleErr error
 	readAll    bool
