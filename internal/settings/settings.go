@@ -185,6 +185,22 @@ func configValues(x any) []string {
 }
 
 // Print writes the effective settings and where each came from.
+// Explain says where flag's bad value came from when that was not the
+// command line: "config file F: key K: …" or "PARRUN_K: …"; err as it is
+// otherwise.
+func (st *Origin) Explain(flag string, err error) error {
+	if st == nil || flag == "" {
+		return err
+	}
+	switch st.Source[flag] {
+	case File:
+		return fmt.Errorf("config file %s: key %q: %w", st.File, flag, err)
+	case Env:
+		return fmt.Errorf("%s: %w", EnvName(flag), err)
+	}
+	return err
+}
+
 func (st *Origin) Print(w io.Writer, fs *pflag.FlagSet) error {
 	file := st.File
 	if file == "" {

@@ -1,6 +1,7 @@
 package settings
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -92,6 +93,29 @@ func TestDuration(t *testing.T) {
 		}
 		if want := tt.set; err == nil && d.String() != want {
 			t.Errorf("def %q, Set(%q): String() = %q", tt.def, tt.set, d.String())
+		}
+	}
+}
+
+// TestExplain checks that a bad value names where it came from.
+func TestExplain(t *testing.T) {
+	st := &Origin{File: "/etc/parrun.toml", Source: map[string]Source{"jobs": File, "halt": Env, "delay": Flag}}
+	bad := errors.New("bad")
+	tests := []struct {
+		st   *Origin
+		flag string
+		want string
+	}{
+		{st, "jobs", `config file /etc/parrun.toml: key "jobs": bad`},
+		{st, "halt", "PARRUN_HALT: bad"},
+		{st, "delay", "bad"},
+		{st, "", "bad"},
+		{nil, "jobs", "bad"},
+	}
+	for _, tt := range tests {
+		got := tt.st.Explain(tt.flag, bad)
+		if got.Error() != tt.want || !errors.Is(got, bad) {
+			t.Errorf("Explain(%q) = %q; want %q wrapping the error", tt.flag, got, tt.want)
 		}
 	}
 }
