@@ -26,11 +26,11 @@ func execute(ctx context.Context, o *Options, ios *iostreams.IOStreams) (exitCod
 			return exitOK, err
 		}
 	}
+	o.c.input.Stdin = ios.In // --header reads the first line while validating
 	cfg, err := o.validate(defaultWorkers())
 	if err != nil {
 		return exitError, explain(o.settings, err)
 	}
-	cfg.input.Stdin = ios.In
 	src, err := input.Open(cfg.input)
 	if err != nil {
 		return exitError, &FlagError{Err: err}

@@ -29,7 +29,8 @@ type Options struct {
 	// Input and commands (SPEC §1, §2).
 	ArgFiles              []string
 	Delimiter, Colsep     string
-	MaxReplace, MaxLines  int // GNU's -N and -L: -n's records, by another name
+	Header                string // GNU's --header: the input names its columns
+	MaxReplace, MaxLines  int    // GNU's -N and -L: -n's records, by another name
 	Null, NoShell         bool
 	Multi, Context, Xargs bool             // GNU's -m, -X, --xargs: records while they fit
 	MaxChars              int              // -s, --max-chars
@@ -169,6 +170,12 @@ func (o *Options) validateInput(c *config) error {
 	c.input.MaxArgs, c.input.NoValues = recordsPerJob(o)
 	if err := c.input.Check(); err != nil {
 		return usageErr("%w", err)
+	}
+	if o.given("header") { // the names, put into the templates as GNU does before it reads them
+		if c.outputs.Columns, err = c.input.TakeHeader(o.Header); err != nil {
+			return asFlagErr("header", err)
+		}
+		job.NumberColumns(c.outputs.Columns, []*string{&o.TagString, &c.outputs.Results, &c.sched.Dir}, words, o.Return)
 	}
 	if err := job.CheckWords(words, &o.Replace); err != nil {
 		return usageErr("%w", err)

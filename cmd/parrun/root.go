@@ -173,6 +173,8 @@ lists every GNU flag: same, alias, differs, or not supported.`,
 	f.BoolVar(&o.c.input.Shuffle, "shuf", false, "run the jobs in a random order, the whole input read first (GNU)")
 	f.StringVar(&o.ArgSep, "arg-sep", "", "spell ::: as `SEP` (GNU)")
 	f.StringVar(&o.ArgFileSep, "arg-file-sep", "", "spell :::: as `SEP` (GNU)")
+	f.BoolVar(&o.c.input.CSV, "csv", false, "split each record into columns as CSV, quotes and all (at --colsep's text, else commas; GNU)")
+	f.StringVar(&o.Header, "header", "", "take column names from each input's first record: {name} is its column (`:`; 0: file names; GNU)")
 	f.StringVar(&o.c.input.Trim, "trim", "", "trim blanks around each value: n, l, r, lr or rl (default lr with --colsep, else n; GNU)")
 	f.BoolVarP(&o.c.input.SkipBlank, "no-run-if-empty", "r", false, "run no job for a record of only blanks (GNU, xargs)")
 	f.BoolVar(&o.c.input.LinkAll, "link", false, "link all input sources element-wise; shorter ones wrap around (GNU)")

@@ -28,7 +28,7 @@ func (r *Reader) fill(j *job.Job, first rec) error {
 			return err
 		}
 		limit, line = share, r.cfg.Fit(j)
-		line.Add(r.values(first.vals))
+		line.Add(r.valuesOnly(first.vals))
 	}
 	r.addRecord(j, first.vals)
 	for n := 1; n < limit; {
@@ -42,7 +42,7 @@ func (r *Reader) fill(j *job.Job, first rec) error {
 		if more.err == nil && r.skip(more) {
 			continue
 		}
-		if more.err != nil || (line != nil && !line.Add(r.values(more.vals))) {
+		if more.err != nil || (line != nil && !line.Add(r.valuesOnly(more.vals))) {
 			r.pending = &more
 			return nil
 		}
@@ -50,6 +50,12 @@ func (r *Reader) fill(j *job.Job, first rec) error {
 		n++
 	}
 	return nil
+}
+
+// valuesOnly is values without its error: what a record puts on a line.
+func (r *Reader) valuesOnly(vals []string) []string {
+	v, _ := r.values(vals)
+	return v
 }
 
 // share is how many records a job may take under Fit: any number, or

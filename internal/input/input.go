@@ -33,6 +33,8 @@ type Source struct {
 	// ::::+): as in GNU parallel, the linked unit stops at its shortest
 	// member.
 	Link bool
+	// skipHeader: the file's first record is --header's (TakeHeader).
+	skipHeader bool
 }
 
 // Config says what to read and how to split it.
@@ -48,6 +50,10 @@ type Config struct {
 	Delim string
 	// Colsep, when set, splits each record into columns {1}, {2}, ….
 	Colsep *regexp.Regexp
+	// CSV splits each record into columns as CSV (GNU's --csv), at
+	// Colsep's text when set, else at commas; a quoted field may hold
+	// the separator, the record delimiter and doubled quotes.
+	CSV bool
 	// MaxArgs puts that many records into one job (-n); 0 means 1.
 	MaxArgs int
 	// Shuffle runs the jobs in a random order (GNU's --shuf): the whole
@@ -121,8 +127,8 @@ func (cfg *Config) Check() error {
 	switch {
 	case cfg.MaxArgs < 0:
 		return fmt.Errorf("-n %d: must be at least 1", cfg.MaxArgs)
-	case cfg.JSONL && (len(cfg.Sources) > 1 || cfg.MaxArgs > 1 || cfg.Colsep != nil):
-		return errors.New("--jsonl reads one input source, one object per job: it does not combine with several sources, -n or --colsep")
+	case cfg.JSONL && (len(cfg.Sources) > 1 || cfg.MaxArgs > 1 || cfg.Colsep != nil || cfg.CSV):
+		return errors.New("--jsonl reads one input source, one object per job: it does not combine with several sources, -n, --colsep or --csv")
 	case len(cfg.Sources) > 0 && cfg.Sources[0].Link:
 		return errors.New(":::+ needs an input source before it to link to")
 	case !slices.Contains([]string{"", "n", "l", "r", "lr", "rl"}, cfg.Trim):
@@ -192,13 +198,12 @@ func Open(cfg Config) (*Reader, error) {
 	// A single file or stdin is streamed; several sources are combined in
 	// memory (their product needs every value of all but the first).
 	if len(srcs) == 1 && srcs[0].IsFile {
-		f, err := r.open(srcs[0].File)
+		sp, err := r.splitter(srcs[0])
 		if err != nil {
 			return nil, err
 		}
-		sp := newSplitter(f, cfg.Delim)
 		r.next = func() (rec, error) {
-			b, n, err := sp.next()
+			b, n, err := sp.record()
 			if err != nil && !errors.Is(err, errTooLong) {
 				if errors.Is(err, io.EOF) {
 					return rec{}, io.EOF
@@ -218,14 +223,13 @@ func Open(cfg Config) (*Reader, error) {
 			groups[i] = s.Values
 			continue
 		}
-		f, err := r.open(s.File)
+		sp, err := r.splitter(s)
 		if err != nil {
 			r.Close()
 			return nil, err
 		}
-		sp := newSplitter(f, cfg.Delim)
 		for {
-			b, _, err := sp.next()
+			b, _, err := sp.record()
 			if errors.Is(err, io.EOF) {
 				break
 			}
@@ -308,6 +312,21 @@ func (r *Reader) open(file string) (io.Reader, error) {
 	}
 	r.closer = append(r.closer, f)
 	return f, nil
+}
+
+// splitter opens the file source s and reads past its --header line.
+func (r *Reader) splitter(s Source) (*splitter, error) {
+	f, err := r.open(s.File)
+	if err != nil {
+		return nil, err
+	}
+	sp := newSplitter(f, r.cfg.Delim, r.cfg.CSV)
+	if s.skipHeader {
+		if _, _, err := sp.record(); err != nil && !errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("%s: %w", name(s.File), err)
+		}
+	}
+	return sp, nil
 }
 
 // Close closes the files the Reader opened.
@@ -466,7 +485,10 @@ func (r *Reader) addRecord(j *job.Job, vals []string) {
 	if r.cfg.NoValues {
 		return
 	}
-	vals = r.values(vals)
+	vals, err := r.values(vals)
+	if err != nil && j.Err == nil {
+		j.Err = fmt.Errorf("record %d: not CSV: %w", j.Line, err)
+	}
 	j.Whole = append(j.Whole, vals...)
 	j.Args = append(j.Args, vals...)
 	if r.cfg.MaxArgs > 1 || r.cfg.Fit != nil {
@@ -475,9 +497,22 @@ func (r *Reader) addRecord(j *job.Job, vals []string) {
 }
 
 // values are what a record's values become in a job: its columns under
-// --colsep, trimmed as --trim says.
-func (r *Reader) values(vals []string) []string {
-	if r.cfg.Colsep != nil {
+// --colsep or --csv, trimmed as --trim says. A value that is not CSV
+// under --csv stays whole, and the error says why.
+func (r *Reader) values(vals []string) ([]string, error) {
+	var err error
+	switch {
+	case r.cfg.CSV:
+		var cols []string
+		for _, v := range vals {
+			fields, bad := csvFields(v, r.cfg.csvSep())
+			if bad != nil {
+				fields, err = []string{v}, cmp.Or(err, bad)
+			}
+			cols = append(cols, fields...)
+		}
+		vals = cols
+	case r.cfg.Colsep != nil:
 		var cols []string
 		for _, v := range vals {
 			cols = append(cols, r.cfg.Colsep.Split(v, -1)...)
@@ -490,7 +525,7 @@ func (r *Reader) values(vals []string) []string {
 			vals[i] = trim(t, v)
 		}
 	}
-	return vals
+	return vals, err
 }
 
 // trim is the --trim in effect.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 )
 
 // MaxRecord is the longest record parrun reads. A longer one becomes a
@@ -23,11 +24,43 @@ type splitter struct {
 	buf   []byte
 	n     int64 // records returned so far
 	done  bool
+	csv   bool // a record goes on past a separator inside CSV quotes
 }
 
-func newSplitter(r io.Reader, delim string) *splitter {
-	return &splitter{r: bufio.NewReaderSize(r, 64<<10), delim: []byte(delim)}
+// splitterBuffer is the size of a splitter's read buffer.
+const splitterBuffer = 64 << 10
+
+// newSplitter reads records from r, through r itself when it is a
+// bufio.Reader of splitterBuffer bytes or more. With csv, a separator
+// inside a quoted field does not end its record (GNU's --csv).
+func newSplitter(r io.Reader, delim string, csv bool) *splitter {
+	return &splitter{r: bufio.NewReaderSize(r, splitterBuffer), delim: []byte(delim), csv: csv}
 }
+
+// record returns the next record as next does; under csv, while the
+// record's quotes are unbalanced the next piece joins it, separator and
+// all, as GNU's --csv reads a quoted field that spans lines. The record
+// keeps the number of its first piece.
+func (s *splitter) record() ([]byte, int64, error) {
+	b, n, err := s.next()
+	if !s.csv || err != nil || bytes.Count(b, quote)%2 == 0 {
+		return b, n, err
+	}
+	whole := slices.Clone(b)
+	for bytes.Count(whole, quote)%2 == 1 {
+		more, _, err := s.next()
+		if errors.Is(err, io.EOF) {
+			break // an unclosed quote: the record's CSV error says so
+		}
+		if err != nil {
+			return nil, n, err
+		}
+		whole = append(append(whole, s.delim...), more...)
+	}
+	return whole, n, nil
+}
+
+var quote = []byte{'"'}
 
 // next returns the next record without its separator, and its 1-based
 // number. A final record without a trailing separator is returned too; an

@@ -68,7 +68,7 @@ func TestSplit(t *testing.T) {
 		{"\xff\xfe\n\x80", "\n", []string{"\xff\xfe", "\x80"}},
 	}
 	for _, tt := range tests {
-		got := splitAll(t, newSplitter(strings.NewReader(tt.in), tt.delim))
+		got := splitAll(t, newSplitter(strings.NewReader(tt.in), tt.delim, false))
 		if !slices.Equal(got, tt.want) {
 			t.Errorf("split(%q, %q) = %q; want %q", tt.in, tt.delim, got, tt.want)
 		}
@@ -84,7 +84,7 @@ func TestSplitReaders(t *testing.T) {
 		"half":     iotest.HalfReader(strings.NewReader(in)),
 		"data+EOF": iotest.DataErrReader(strings.NewReader(in)),
 	} {
-		if got := splitAll(t, newSplitter(r, ",,")); !slices.Equal(got, want) {
+		if got := splitAll(t, newSplitter(r, ",,", false)); !slices.Equal(got, want) {
 			t.Errorf("%s: split = %q; want %q", name, got, want)
 		}
 	}
@@ -98,7 +98,7 @@ func TestSplitBufferBoundary(t *testing.T) {
 		for _, delim := range []string{"\n", "<>", "<=>"} {
 			long := strings.Repeat("x", n)
 			in := long + delim + "short" + delim + long
-			got := splitAll(t, newSplitter(strings.NewReader(in), delim))
+			got := splitAll(t, newSplitter(strings.NewReader(in), delim, false))
 			want := []string{long, "short", long}
 			if !slices.Equal(got, want) {
 				t.Errorf("record of %d bytes, delim %q: got %d records of lengths %v; want lengths [%d 5 %d]",
@@ -141,7 +141,7 @@ var errBoom = errors.New("boom")
 
 func TestSplitReadError(t *testing.T) {
 	r := io.MultiReader(strings.NewReader("a\nb"), iotest.ErrReader(errBoom))
-	s := newSplitter(r, "\n")
+	s := newSplitter(r, "\n", false)
 	b, n, err := s.next()
 	if err != nil || string(b) != "a" || n != 1 {
 		t.Fatalf("next() = %q, %d, %v; want \"a\", 1, nil", b, n, err)
@@ -156,7 +156,7 @@ func TestSplitReadError(t *testing.T) {
 }
 
 func TestSplitEOFRepeats(t *testing.T) {
-	s := newSplitter(strings.NewReader("a\n"), "\n")
+	s := newSplitter(strings.NewReader("a\n"), "\n", false)
 	splitAll(t, s)
 	for i := 0; i < 2; i++ {
 		if _, _, err := s.next(); !errors.Is(err, io.EOF) {
@@ -229,7 +229,7 @@ func TestSplitMaxRecord(t *testing.T) {
 		},
 	}
 	for _, tt := range tests {
-		s := newSplitter(tt.in, tt.delim)
+		s := newSplitter(tt.in, tt.delim, false)
 		var got []result
 		for {
 			b, n, err := s.next()
@@ -281,7 +281,7 @@ func FuzzSplit(f *testing.F) {
 		if pad%2 == 1 {
 			r = iotest.HalfReader(r)
 		}
-		got := splitAll(t, newSplitter(r, delim))
+		got := splitAll(t, newSplitter(r, delim, false))
 		// An empty piece after the last separator is no record.
 		want := strings.Split(string(in), delim)
 		if want[len(want)-1] == "" {

@@ -20,6 +20,8 @@ type Outputs struct {
 	Resume, ResumeFailed bool
 	// Results is --results' DIR, template or table (SPEC §4).
 	Results string
+	// Columns are --header's names of the input's columns.
+	Columns []string
 }
 
 // Check refuses what cannot work before anything is opened: --resume
@@ -53,7 +55,7 @@ func (f Outputs) Open(o *Options, stdout io.Writer) (skip func(*job.Job) bool, c
 		}
 	}
 	if f.Results != "" {
-		if o.Results, err = OpenResults(f.Results, stdout); err != nil {
+		if o.Results, err = OpenResults(f.Results, f.Columns, stdout); err != nil {
 			return nil, closeAll, err
 		}
 	}

@@ -1,12 +1,15 @@
 package report
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -30,6 +33,9 @@ type Results struct {
 	kind  resultsKind
 	tmpl  job.Pattern
 	table *table // the csv, tsv and json forms
+	// columns are --header's names of the columns, in order; a column
+	// without one is named by its number.
+	columns []string
 }
 
 type resultsKind int
@@ -44,10 +50,11 @@ const (
 // OpenResults parses --results SPEC and makes ready what it names before
 // any job starts, so that a run never starts jobs whose results it cannot
 // keep (issue 18 item 10): DIR is made and written to once, a table file
-// is created (stdout is used for "-.csv" and the like).
-func OpenResults(spec string, stdout io.Writer) (*Results, error) {
-	rs := &Results{spec: spec, tmpl: job.ParsePattern(spec)}
-	if t, err := openTable(spec, stdout); t != nil || err != nil {
+// is created (stdout is used for "-.csv" and the like). columns are
+// --header's names, nil without it.
+func OpenResults(spec string, columns []string, stdout io.Writer) (*Results, error) {
+	rs := &Results{spec: spec, tmpl: job.ParsePattern(spec), columns: columns}
+	if t, err := openTable(spec, columns, stdout); t != nil || err != nil {
 		rs.kind, rs.table = resultsTable, t
 		return rs, err
 	}
@@ -116,17 +123,18 @@ func (rs *Results) paths(j *job.Job, slot int) *resultPaths {
 	case resultsTmplDir:
 		dir = filepath.Clean(rs.tmpl.Expand(j, slot))
 	default:
-		dir = filepath.Join(rs.spec, argsDir(j))
+		dir = filepath.Join(rs.spec, argsDir(j, rs.columns))
 	}
 	return &resultPaths{dir: dir, stdout: filepath.Join(dir, "stdout"), stderr: filepath.Join(dir, "stderr"),
 		seq: filepath.Join(dir, "seq"), record: filepath.Join(dir, "result.json")}
 }
 
 // argsDir is GNU parallel's args_as_dirname: for each record of the job,
-// each value's number within the record and the value as a name, so that
-// ::: a ::: x saves under 1/a/2/x. A job with no values (JSONL without
-// "args") saves under seq/<seq>.
-func argsDir(j *job.Job) string {
+// each value's column name (its number, or --header's name for it) and
+// the value as a name, so that ::: a ::: x saves under 1/a/2/x. As in
+// GNU, the columns go in the order of their names, numbers first. A job
+// with no values (JSONL without "args") saves under seq/<seq>.
+func argsDir(j *job.Job, columns []string) string {
 	if len(j.Args) == 0 {
 		return filepath.Join("seq", strconv.FormatInt(j.Seq, 10))
 	}
@@ -137,13 +145,46 @@ func argsDir(j *job.Job) string {
 	parts := make([]string, 0, 2*len(j.Args))
 	k := 0
 	for _, n := range counts {
-		for c := 1; c <= n && k < len(j.Args); c++ {
-			parts = append(parts, strconv.Itoa(c), dirName(j.Args[k]))
-			k++
+		n = min(n, len(j.Args)-k)
+		for _, c := range columnOrder(n, columns) {
+			parts = append(parts, columnName(c, columns), dirName(j.Args[k+c]))
 		}
+		k += n
 	}
 	return filepath.Join(parts...)
 }
+
+// columnName is the name of column c (from 0) in --results.
+func columnName(c int, columns []string) string {
+	if c < len(columns) {
+		return columns[c]
+	}
+	return strconv.Itoa(c + 1)
+}
+
+// columnOrder is the n columns of a record (from 0) in the order GNU's
+// header_indexes_sorted gives: by the number each name starts with, as
+// perl compares them, then by the names' bytes.
+func columnOrder(n int, columns []string) []int {
+	order := make([]int, n)
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		x, y := columnName(a, columns), columnName(b, columns)
+		return cmp.Or(cmp.Compare(perlNumber(x), perlNumber(y)), strings.Compare(x, y))
+	})
+	return order
+}
+
+// perlNumber is the number perl reads from the start of s (0 for none).
+func perlNumber(s string) float64 {
+	m := leadingNumber.FindString(s)
+	f, _ := strconv.ParseFloat(strings.TrimSpace(m), 64)
+	return f
+}
+
+var leadingNumber = regexp.MustCompile(`^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?`)
 
 // maxName is the longest file name most file systems take (ext4, xfs).
 const maxName = 255

@@ -35,8 +35,31 @@ func TestArgsDir(t *testing.T) {
 	}
 	for _, tt := range tests {
 		j := &job.Job{Seq: 7, Args: tt.args, RecordArgs: tt.records}
-		if got := argsDir(j); got != filepath.FromSlash(tt.want) {
+		if got := argsDir(j, nil); got != filepath.FromSlash(tt.want) {
 			t.Errorf("argsDir(%q, %v) = %q; want %q", tt.args, tt.records, got, tt.want)
+		}
+	}
+}
+
+// TestArgsDirColumns checks --header's names in the directories: in the
+// order of the names, numbers first as perl compares them (GNU's
+// header_indexes_sorted), a column without a name by its number.
+func TestArgsDirColumns(t *testing.T) {
+	tests := []struct {
+		args, columns []string
+		records       []int
+		want          string
+	}{
+		{[]string{"1", "x"}, []string{"b", "a"}, nil, "a/x/b/1"},
+		{[]string{"p", "q"}, []string{"x"}, nil, "x/p/2/q"}, // perl: "x" is 0, before 2
+		{[]string{"p", "q", "r"}, []string{"10", "9", "9a"}, nil, "9/q/9a/r/10/p"},
+		{[]string{"p", "q"}, []string{"b", "a"}, []int{1, 1}, "b/p/b/q"},
+		{[]string{"p", "q"}, []string{"f1", "g"}, nil, "f1/p/g/q"},
+	}
+	for _, tt := range tests {
+		j := &job.Job{Seq: 1, Args: tt.args, RecordArgs: tt.records}
+		if got := argsDir(j, tt.columns); got != filepath.FromSlash(tt.want) {
+			t.Errorf("argsDir(%q, %q) = %q; want %q", tt.args, tt.columns, got, tt.want)
 		}
 	}
 }
@@ -54,7 +77,7 @@ func TestResultsPaths(t *testing.T) {
 		{dir + "/f_{}", resultPaths{dir: dir, stdout: dir + "/f_a", stderr: dir + "/f_a.err", seq: dir + "/f_a.seq", record: dir + "/f_a.result.json"}},
 	}
 	for _, tt := range tests {
-		rs, err := OpenResults(tt.spec, nil)
+		rs, err := OpenResults(tt.spec, nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -62,7 +85,7 @@ func TestResultsPaths(t *testing.T) {
 			t.Errorf("--results %s: paths %+v; want %+v", tt.spec, got, tt.want)
 		}
 	}
-	rs, err := OpenResults("-.CSV", nil)
+	rs, err := OpenResults("-.CSV", nil, nil)
 	if err != nil || rs.paths(j, 1) != nil || !rs.onStdout() {
 		t.Errorf("--results -.CSV: %v, paths %v, on stdout %v; want a table on stdout", err, rs.paths(j, 1), rs.onStdout())
 	}

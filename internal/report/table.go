@@ -20,12 +20,14 @@ type table struct {
 	name   string
 	sep    byte // ',' or '\t'; 0 for JSON
 	header bool // the CSV header is written
+	// columns name the values' columns (--header); nil: V1, V2, ….
+	columns []string
 }
 
 // openTable opens the table SPEC names, or returns nil, nil when SPEC is
 // no table (no .csv, .tsv or .json ending, in any case, as GNU's test).
-func openTable(spec string, stdout io.Writer) (*table, error) {
-	t := &table{name: spec}
+func openTable(spec string, columns []string, stdout io.Writer) (*table, error) {
+	t := &table{name: spec, columns: columns}
 	switch lower := strings.ToLower(spec); {
 	case strings.HasSuffix(lower, ".csv"):
 		t.sep = ','
@@ -89,7 +91,14 @@ func (t *table) csvRow(b *bytes.Buffer, d *job.Done, stdout, stderr []byte) {
 		t.header = true
 		head := []string{"Seq", "Host", "Starttime", "JobRuntime", "Send", "Receive", "Exitval", "Signal", "Command"}
 		for i := range d.Job.Args {
-			head = append(head, "V"+strconv.Itoa(i+1))
+			switch {
+			case t.columns == nil:
+				head = append(head, "V"+strconv.Itoa(i+1))
+			case i < len(t.columns):
+				head = append(head, t.columns[i])
+			default:
+				head = append(head, "") // as GNU: a column --header did not name
+			}
 		}
 		t.csvLine(b, append(head, "Stdout", "Stderr"))
 	}
