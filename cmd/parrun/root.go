@@ -194,7 +194,7 @@ lists every GNU flag: same, alias, differs, or not supported.`,
 	f.StringVar(&o.Order, "order", string(sched.OrderFIFO), "order jobs start in, over the read-ahead window: fifo, lifo or priority")
 	f.IntVar(&o.c.input.PriorityCol, "priority-col", 0, "take --order priority from column `N` of each record (smaller first)")
 	f.Var(settings.NewDuration(&o.c.sched.Delay, "", job.ParseDuration), "delay", "pause between job starts (1.5s, 200ms or seconds)")
-	f.Var(settings.NewDuration(&o.c.sched.Timeout, "", job.ParseDuration), "timeout", "stop a job after this long")
+	f.Var(settings.NewDuration(&o.c.sched.Timeout, "", o.c.sched.ParseTimeout), "timeout", "stop a job after this long, or after N% of the median run time of the jobs done (GNU)")
 	f.Var(settings.NewDuration(&o.c.killAfter, "2s", job.ParseDuration), "kill-after", "time between SIGTERM and SIGKILL")
 	f.BoolVar(&o.c.keepBackground, "keep-background", false, "let the processes a job leaves behind outlive it (default: killed when it ends)")
 	f.StringVar(&o.c.sched.Dir, "workdir", "", "run the jobs in `DIR`, made if missing (GNU's --workdir, --wd)")

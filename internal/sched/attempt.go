@@ -82,7 +82,7 @@ func (r *run) attempt(j *job.Job, d *job.Done, slot int, limited func(error)) *e
 	w := waiter{r: r}
 	for {
 		r.running.Add(1)
-		res := r.tr.Run(r.ctx, task)
+		res := r.runTimed(task)
 		r.running.Add(-1)
 		d.Host = task.Host
 		if !isResourceErr(res.Err) || r.ctx.Err() != nil {
@@ -94,6 +94,18 @@ func (r *run) attempt(j *job.Job, d *job.Done, slot int, limited func(error)) *e
 			return res
 		}
 	}
+}
+
+// runTimed runs the task through the transport, timed by --timeout N%
+// unless the job has a time-out of its own.
+func (r *run) runTimed(task *Task) *exec.Result {
+	if r.rel == nil || task.Job.Timeout > 0 {
+		return r.tr.Run(r.ctx, task)
+	}
+	ctx, done := r.rel.track(r.ctx)
+	res := r.tr.Run(ctx, task)
+	done(res)
+	return res
 }
 
 // argv is the command an attempt runs: argv itself, or under --nice

@@ -107,6 +107,10 @@ type Options struct {
 	Nice int
 	// Timeout is the per-job time-out; 0 means none.
 	Timeout time.Duration
+	// TimeoutPct, when positive, times jobs out relative to the others
+	// (GNU's --timeout N%, as the fraction N/100): at that fraction of
+	// the median run time of the jobs that succeeded so far (relTimeout).
+	TimeoutPct float64
 	// DryRun reports each job without running it.
 	DryRun bool
 	// Mode is how jobs run; "" is ModeThread.
@@ -206,6 +210,7 @@ type run struct {
 
 	halt        halter
 	limitNotice sync.Once
+	rel         *relTimeout // --timeout N%; nil without it
 	// running counts the attempts in a Transport's Run right now.
 	running atomic.Int64
 
@@ -228,6 +233,14 @@ func (r *run) run(src Source) (Stats, error) {
 	defer q.release()
 	r.col = newCollector(r)
 	p := newPool(r)
+	if r.opts.TimeoutPct > 0 {
+		r.rel = newRelTimeout(r.opts.TimeoutPct)
+		var watch sync.WaitGroup
+		stop := make(chan struct{})
+		watch.Go(func() { r.rel.watch(stop) })
+		defer watch.Wait()
+		defer close(stop) // after the pool: its attempts are timed till they end
+	}
 	var reader sync.WaitGroup
 	reader.Go(func() {
 		defer q.close()
