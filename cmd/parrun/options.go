@@ -37,7 +37,7 @@ type Options struct {
 	Replace               job.Replacements // -I, --er, --bnr … (GNU)
 	ArgSep, ArgFileSep    string           // GNU's other spellings of ::: and ::::
 	// Output and results (SPEC §4, §5).
-	BufferSize, TagString      string
+	TagString                  string
 	Group, LineBuffer, Ungroup bool
 	TotalJobs                  int64
 	NumberOf                   map[string]*bool // --number-of-cores and the like
@@ -147,6 +147,13 @@ func (o *Options) validateInput(c *config) error {
 		c.input.Sources = append(c.input.Sources, input.Source{File: f, IsFile: true})
 	}
 	c.input.Sources, c.input.Template = append(c.input.Sources, sources...), len(words) > 0
+	if c.outputs.RetryFailed { // GNU: the joblog's failed commands, not the command line's
+		cmds, err := c.outputs.FailedCommands()
+		words, c.input.Template, c.input.Sources = nil, false, []input.Source{{Values: cmds}}
+		if err != nil {
+			return asFlagErr("retry-failed", err)
+		}
+	}
 	if c.input.Delim, err = input.Delimiter(o.Delimiter, o.Null); err != nil {
 		return asFlagErr("delimiter", err)
 	}
@@ -195,14 +202,10 @@ func (o *Options) validateFill(c *config) error {
 		}
 		return nil
 	}
-	if o.Context && c.sched.Template != nil {
+	if o.Context {
 		c.sched.Template = c.sched.Template.WithContext()
 	}
-	spread := c.sched.Slots
-	if o.Xargs {
-		spread = 0
-	}
-	if err := c.input.FillByLength(c.sched.Template, o.MaxChars, spread); err != nil {
+	if err := c.input.FillByLength(c.sched.Template, o.MaxChars, c.sched.Slots, o.Xargs); err != nil {
 		return usageErr("%w", err)
 	}
 	return nil
@@ -267,9 +270,6 @@ func (o *Options) validateOutput(c *config) error {
 	c.sched.KeepOrder = c.sched.KeepOrder || c.sched.DryRun // GNU prints them as it starts them
 	if _, err := report.ParseProgress(c.progress, false); err != nil {
 		return asFlagErr("progress", err)
-	}
-	if c.report.BufferSize, err = job.ParseSize(o.BufferSize); err != nil {
-		return flagErr("buffer-size", "--buffer-size %q: %w", o.BufferSize, err)
 	}
 	return nil
 }

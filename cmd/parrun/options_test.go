@@ -39,9 +39,9 @@ func TestCodeFor(t *testing.T) {
 // the environment gives way; file moves need hosts.
 func TestScaleOutOptions(t *testing.T) {
 	base := func() *Options {
-		o := &Options{Workers: "3", Mode: "thread", Halt: "never", Order: "fifo", BufferSize: "1M",
+		o := &Options{Workers: "3", Mode: "thread", Halt: "never", Order: "fifo",
 			Args: []string{"echo"}, settings: &settings.Origin{Source: map[string]settings.Source{"mode": settings.Env}}}
-		o.c.sched.Concurrency, o.c.input.MaxArgs, o.c.input.Shell, o.c.progress, o.c.sched.QueueSize = 1, 1, "/bin/sh", "auto", -1
+		o.c.sched.Concurrency, o.c.input.MaxArgs, o.c.input.Shell, o.c.progress, o.c.sched.QueueSize, o.c.report.BufferSize = 1, 1, "/bin/sh", "auto", -1, 1<<20
 		return o
 	}
 	tests := []struct {

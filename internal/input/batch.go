@@ -96,9 +96,9 @@ const DefaultMaxChars = 128 * 1024
 
 // FillByLength makes a job take records while t's command line fits in
 // maxChars bytes (0: DefaultMaxChars), as GNU's -m, -X and --xargs do,
-// sharing them evenly among spread job slots when they fit in fewer jobs
-// (-m, -X; 0 for --xargs).
-func (c *Config) FillByLength(t *job.Template, maxChars, spread int) error {
+// sharing them evenly among the slots when they fit in fewer jobs (-m,
+// -X; not under xargs).
+func (c *Config) FillByLength(t *job.Template, maxChars, slots int, xargs bool) error {
 	switch {
 	case maxChars != 0 && maxChars < 2:
 		return fmt.Errorf("-s %d: must be at least 2", maxChars)
@@ -107,10 +107,12 @@ func (c *Config) FillByLength(t *job.Template, maxChars, spread int) error {
 	case c.JSONL || c.MaxArgs > 1 || c.NoValues:
 		return errors.New("-m, -X and --xargs fill a job by length: not with --jsonl, -n, -N or -L")
 	}
+	if c.Spread = slots; xargs {
+		c.Spread = 0
+	}
 	maxChars = cmp.Or(maxChars, DefaultMaxChars)
 	c.Fit = func(j *job.Job) Fitter {
 		return t.NewLine(maxChars, &job.Values{Seq: j.Seq, Slot: 1, ID: j.ID})
 	}
-	c.Spread = spread
 	return nil
 }

@@ -7,6 +7,9 @@ import "strings"
 // value, each time with that value alone, so "pre-{}-post" with a b gives
 // "pre-a-post pre-b-post"; other words stay as they are.
 func (t *Template) WithContext() *Template {
+	if t == nil {
+		return nil // no template: nothing to repeat (FillByLength says so)
+	}
 	c := *t
 	c.ctx = nil
 	for _, f := range shellFields(t.src) {

@@ -2,6 +2,7 @@ package job
 
 import (
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 )
@@ -11,8 +12,9 @@ import (
 // negative ones, are an error.
 func ParseSize(s string) (int, error) {
 	if s == "" {
-		return 0, errors.New("want a size such as 65536, 64K or 1M")
+		return 0, errors.New("empty size: want one such as 65536, 64K or 1M")
 	}
+	bad := fmt.Errorf("bad size %q: want one such as 65536, 64K or 1M", s)
 	mult := 1
 	switch strings.ToUpper(s[len(s)-1:]) {
 	case "K":
@@ -27,7 +29,7 @@ func ParseSize(s string) (int, error) {
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil || n < 0 || n > (1<<40)/mult {
-		return 0, errors.New("want a size such as 65536, 64K or 1M")
+		return 0, bad
 	}
 	return n * mult, nil
 }

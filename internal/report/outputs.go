@@ -17,7 +17,9 @@ type Outputs struct {
 	Joblog string
 	// Resume skips the jobs the joblog shows as finished; ResumeFailed
 	// (--resume-failed) only those that succeeded, and implies Resume.
-	Resume, ResumeFailed bool
+	// RetryFailed (GNU's --retry-failed) is ResumeFailed with the jobs
+	// taken from the joblog (FailedCommands).
+	Resume, ResumeFailed, RetryFailed bool
 	// Results is --results' DIR, template or table (SPEC §4).
 	Results string
 	// Columns are --header's names of the input's columns.
@@ -50,7 +52,8 @@ func (f Outputs) Open(o *Options, stdout io.Writer) (skip func(*job.Job) bool, c
 		return errors.Join(o.Joblog.Close(), o.Results.Close())
 	})
 	if f.Joblog != "" {
-		if o.Joblog, skip, err = OpenRunJoblog(f.Joblog, f.Resume || f.ResumeFailed, f.ResumeFailed, stdout); err != nil {
+		rerunFailed := f.ResumeFailed || f.RetryFailed
+		if o.Joblog, skip, err = OpenRunJoblog(f.Joblog, f.Resume || rerunFailed, rerunFailed, stdout); err != nil {
 			return nil, closeAll, err
 		}
 	}
