@@ -6,6 +6,8 @@ import (
 	"os"
 	"regexp"
 	"runtime"
+	"slices"
+	"strings"
 	"syscall"
 	"time"
 
@@ -184,12 +186,14 @@ func (o *Options) validateInput(c *config) error {
 		}
 		job.NumberColumns(c.outputs.Columns, []*string{&o.TagString, &c.outputs.Results, &c.sched.Dir}, words, o.Return)
 	}
-	if err := job.CheckWords(words, &o.Replace); err != nil {
+	templates := slices.Concat(words, []string{o.TagString, c.outputs.Results}, o.Return) // each is filled in, as GNU
+	if err := job.CheckWords(templates, &o.Replace); err != nil {
 		return usageErr("%w", err)
 	}
-	if o.Replace.Slots = c.sched.Slots; len(words) > 0 {
+	o.Replace.Slots, c.outputs.Replace = c.sched.Slots, &o.Replace
+	c.input.Count = job.ParsePatternWith(strings.Join(templates, " "), &o.Replace).NeedsTotal()
+	if len(words) > 0 {
 		c.sched.Template = job.ParseWith(words, c.input.Shell, o.NoShell, &o.Replace)
-		c.input.Count = c.sched.Template.NeedsTotal()
 	}
 	return o.validateFill(c)
 }
@@ -260,7 +264,7 @@ func (o *Options) validateOutput(c *config) error {
 	c.sched.DryRun = c.sched.DryRun || c.report.ShellQuote
 	c.report.DryRun, c.report.TmpDir = c.sched.DryRun, cmp.Or(c.report.TmpDir, os.TempDir())
 	if o.given("tagstring") {
-		p := job.ParsePattern(o.TagString)
+		p := job.ParsePatternWith(o.TagString, &o.Replace)
 		c.report.Tag, c.report.TagString = true, &p
 	}
 	var err error
@@ -288,7 +292,7 @@ func (o *Options) validateScaleOut(c *config) error {
 	}
 	c.remote.Logins, c.remote.Slots = append(logins, fileLogins...), c.sched.Slots
 	for _, r := range o.Return {
-		c.remote.Files.Return = append(c.remote.Files.Return, job.ParsePattern(r))
+		c.remote.Files.Return = append(c.remote.Files.Return, job.ParsePatternWith(r, &o.Replace))
 	}
 	if err := c.remote.Check(); err != nil || !c.remote.Active() {
 		return asFlagErr("", err)

@@ -3,7 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
+	"maps"
 	"os"
+	"slices"
 
 	"github.com/spf13/cobra"
 
@@ -229,24 +232,18 @@ lists every GNU flag: same, alias, differs, or not supported.`,
 // the one word parrun does not treat as a COMMAND: "parrun completion" does
 // not run a program of that name (README).
 func newCompletionCmd(root *cobra.Command) *cobra.Command {
+	gen := map[string]func(io.Writer) error{
+		"bash":       func(w io.Writer) error { return root.GenBashCompletionV2(w, true) },
+		"zsh":        root.GenZshCompletion,
+		"fish":       func(w io.Writer) error { return root.GenFishCompletion(w, true) },
+		"powershell": root.GenPowerShellCompletionWithDesc,
+	}
 	return &cobra.Command{
 		Use:                   "completion bash|zsh|fish|powershell",
 		Short:                 "Print a shell completion script",
 		DisableFlagsInUseLine: true,
-		ValidArgs:             []string{"bash", "zsh", "fish", "powershell"},
+		ValidArgs:             slices.Sorted(maps.Keys(gen)),
 		Args:                  cobra.MatchAll(cobra.ExactArgs(1), cobra.OnlyValidArgs),
-		RunE: func(c *cobra.Command, args []string) error {
-			out := c.OutOrStdout()
-			switch args[0] {
-			case "bash":
-				return root.GenBashCompletionV2(out, true)
-			case "zsh":
-				return root.GenZshCompletion(out)
-			case "fish":
-				return root.GenFishCompletion(out, true)
-			default:
-				return root.GenPowerShellCompletionWithDesc(out)
-			}
-		},
+		RunE:                  func(c *cobra.Command, args []string) error { return gen[args[0]](c.OutOrStdout()) },
 	}
 }

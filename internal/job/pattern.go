@@ -11,7 +11,24 @@ type Pattern struct {
 }
 
 // ParsePattern parses a file-name pattern; every string is valid.
-func ParsePattern(s string) Pattern { return Pattern{segs: parseSegments(s, nil)} }
+func ParsePattern(s string) Pattern { return ParsePatternWith(s, nil) }
+
+// ParsePatternWith is ParsePattern with the replacement strings spelt as
+// r says (-I, --plus …), as GNU spells them in every template it fills.
+func ParsePatternWith(s string, r *Replacements) Pattern {
+	return Pattern{segs: parseSegments(s, r.spelling())}
+}
+
+// NeedsTotal reports whether the pattern counts the jobs ({##}, {0#}):
+// the input must then be read whole before the first job, as GNU does.
+func (p Pattern) NeedsTotal() bool {
+	for _, s := range p.segs {
+		if s.kind == kTotal || s.kind == kSeqPad {
+			return true
+		}
+	}
+	return false
+}
 
 // Literal reports whether the pattern holds no replacement string.
 func (p Pattern) Literal() bool {

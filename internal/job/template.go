@@ -212,17 +212,6 @@ func CheckWords(words []string, r *Replacements) error {
 	return nil
 }
 
-// NeedsTotal reports whether the template counts the jobs ({##}, {0#}):
-// the input must then be read whole before the first job, as GNU does.
-func (t *Template) NeedsTotal() bool {
-	for _, s := range t.line {
-		if s.kind == kTotal || s.kind == kSeqPad {
-			return true
-		}
-	}
-	return false
-}
-
 // Form reports how the template's commands are run; it is decided once, in
 // Parse, never per job.
 func (t *Template) Form() Form { return t.form }

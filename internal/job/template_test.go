@@ -778,6 +778,29 @@ func TestPatternExpand(t *testing.T) {
 	}
 }
 
+// TestPatternWith checks that a pattern takes the replacement strings as
+// the template does (-I, --plus), and says when it needs the total.
+func TestPatternWith(t *testing.T) {
+	j := &Job{Seq: 2, Total: 12, Whole: []string{"d/a.b.c"}, Args: []string{"d/a.b.c"}}
+	for _, tc := range []struct {
+		pattern string
+		r       *Replacements
+		want    string
+		total   bool
+	}{
+		{"{..}", &Replacements{Plus: true}, "d/a", false},
+		{"{..}", nil, "{..}", false},
+		{"{0#}/{##}", &Replacements{Plus: true}, "02/12", true},
+		{"@@:{}", &Replacements{Whole: "@@"}, "d/a.b.c:{}", false},
+		{"{#}", &Replacements{Plus: true}, "2", false},
+	} {
+		p := ParsePatternWith(tc.pattern, tc.r)
+		if got := p.Expand(j, 1); got != tc.want || p.NeedsTotal() != tc.total {
+			t.Errorf("ParsePatternWith(%q, %+v): %q, needs total %v; want %q, %v", tc.pattern, tc.r, got, p.NeedsTotal(), tc.want, tc.total)
+		}
+	}
+}
+
 // TestCommandWordUnquoted checks GNU's rule: a replacement string in the
 // command's first word substitutes its values as shell code, unquoted;
 // anywhere else they are quoted.

@@ -24,6 +24,8 @@ type Outputs struct {
 	Results string
 	// Columns are --header's names of the input's columns.
 	Columns []string
+	// Replace spells the replacement strings of a --results template.
+	Replace *job.Replacements
 }
 
 // Check refuses what cannot work before anything is opened: --resume
@@ -58,7 +60,7 @@ func (f Outputs) Open(o *Options, stdout io.Writer) (skip func(*job.Job) bool, c
 		}
 	}
 	if f.Results != "" {
-		if o.Results, err = OpenResults(f.Results, f.Columns, stdout); err != nil {
+		if o.Results, err = OpenResults(f.Results, f.Columns, f.Replace, stdout); err != nil {
 			return nil, closeAll, err
 		}
 	}

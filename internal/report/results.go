@@ -51,9 +51,9 @@ const (
 // any job starts, so that a run never starts jobs whose results it cannot
 // keep (issue 18 item 10): DIR is made and written to once, a table file
 // is created (stdout is used for "-.csv" and the like). columns are
-// --header's names, nil without it.
-func OpenResults(spec string, columns []string, stdout io.Writer) (*Results, error) {
-	rs := &Results{spec: spec, tmpl: job.ParsePattern(spec), columns: columns}
+// --header's names, nil without it; r spells the replacement strings.
+func OpenResults(spec string, columns []string, r *job.Replacements, stdout io.Writer) (*Results, error) {
+	rs := &Results{spec: spec, tmpl: job.ParsePatternWith(spec, r), columns: columns}
 	if t, err := openTable(spec, columns, stdout); t != nil || err != nil {
 		rs.kind, rs.table = resultsTable, t
 		return rs, err

@@ -77,7 +77,7 @@ func TestResultsPaths(t *testing.T) {
 		{dir + "/f_{}", resultPaths{dir: dir, stdout: dir + "/f_a", stderr: dir + "/f_a.err", seq: dir + "/f_a.seq", record: dir + "/f_a.result.json"}},
 	}
 	for _, tt := range tests {
-		rs, err := OpenResults(tt.spec, nil, nil)
+		rs, err := OpenResults(tt.spec, nil, nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -85,7 +85,7 @@ func TestResultsPaths(t *testing.T) {
 			t.Errorf("--results %s: paths %+v; want %+v", tt.spec, got, tt.want)
 		}
 	}
-	rs, err := OpenResults("-.CSV", nil, nil)
+	rs, err := OpenResults("-.CSV", nil, nil, nil)
 	if err != nil || rs.paths(j, 1) != nil || !rs.onStdout() {
 		t.Errorf("--results -.CSV: %v, paths %v, on stdout %v; want a table on stdout", err, rs.paths(j, 1), rs.onStdout())
 	}
