@@ -65,4 +65,3 @@ func retryEntry(line string) (seq int64, cmd string, ok bool) {
 	fields := strings.SplitN(line, "\t", 9)
 	return s, strings.ReplaceAll(fields[8], "\x00", "\n"), true
 }
-
