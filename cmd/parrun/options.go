@@ -180,7 +180,10 @@ func (o *Options) validateInput(c *config) error {
 	if err := c.input.Check(); err != nil {
 		return usageErr("%w", err)
 	}
-	if o.given("header") { // the names, put into the templates as GNU does before it reads them
+	if p := &c.input.Pipe; p.On { // GNU's --pipe: -N records a block, -L lines a record; blocks are big: 1 read ahead
+		p.Records, p.Lines, p.Header = o.count("max-replace-args", o.MaxReplace, o.count("max-args", c.input.MaxArgs, 0)), o.count("max-lines", o.MaxLines, 0), o.Header
+		c.sched.QueueSize = o.count("queue-size", c.sched.QueueSize, 1)
+	} else if o.given("header") { // the names, put into the templates as GNU does before it reads them
 		if c.outputs.Columns, err = c.input.TakeHeader(o.Header); err != nil {
 			return asFlagErr("header", err)
 		}
@@ -190,7 +193,7 @@ func (o *Options) validateInput(c *config) error {
 	if err := job.CheckWords(templates, &o.Replace); err != nil {
 		return usageErr("%w", err)
 	}
-	o.Replace.Slots, c.outputs.Replace = c.sched.Slots, &o.Replace
+	o.Replace.Slots, o.Replace.NoAppend, c.outputs.Replace = c.sched.Slots, c.input.Pipe.On, &o.Replace
 	c.input.Count = job.ParsePatternWith(strings.Join(templates, " "), &o.Replace).NeedsTotal()
 	if len(words) > 0 {
 		c.sched.Template = job.ParseWith(words, c.input.Shell, o.NoShell, &o.Replace)
@@ -316,6 +319,14 @@ func (o *Options) validateScaleOut(c *config) error {
 // environment or in a config file) rather than leaving its default.
 func (o *Options) given(flag string) bool {
 	return o.settings != nil && o.settings.Source[flag] != settings.Default && o.settings.Source[flag] != ""
+}
+
+// count is flag's value v when given, else def.
+func (o *Options) count(flag string, v, def int) int {
+	if o.given(flag) {
+		return v
+	}
+	return def
 }
 
 // defaultWorkers is the usable CPU count (cgroup-aware in Go ≥ 1.25).

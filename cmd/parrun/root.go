@@ -3,19 +3,18 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
-	"maps"
 	"os"
-	"slices"
 
 	"github.com/spf13/cobra"
 
+	"github.com/parrun/parrun/internal/completion"
 	"github.com/parrun/parrun/internal/exec"
 	"github.com/parrun/parrun/internal/gnuargs"
 	"github.com/parrun/parrun/internal/iostreams"
 	"github.com/parrun/parrun/internal/ipc"
 	"github.com/parrun/parrun/internal/job"
 	"github.com/parrun/parrun/internal/msg"
+	"github.com/parrun/parrun/internal/pipe"
 	"github.com/parrun/parrun/internal/report"
 	"github.com/parrun/parrun/internal/sched"
 	"github.com/parrun/parrun/internal/settings"
@@ -123,7 +122,7 @@ lists every GNU flag: same, alias, differs, or not supported.`,
 		},
 	}
 	cmd.SetVersionTemplate("parrun {{.Version}}\n")
-	cmd.AddCommand(newCompletionCmd(cmd))
+	cmd.AddCommand(completion.Command(cmd))
 	// No "help" subcommand: "parrun help" runs a program called help, like
 	// any other COMMAND. --help still works.
 	cmd.SetHelpCommand(&cobra.Command{Hidden: true, Use: "no-help-command"})
@@ -177,6 +176,11 @@ lists every GNU flag: same, alias, differs, or not supported.`,
 	f.StringVar(&o.ArgSep, "arg-sep", "", "spell ::: as `SEP` (GNU)")
 	f.StringVar(&o.ArgFileSep, "arg-file-sep", "", "spell :::: as `SEP` (GNU)")
 	f.BoolVar(&o.c.input.CSV, "csv", false, "split each record into columns as CSV, quotes and all (at --colsep's text, else commas; GNU)")
+	f.BoolVar(&o.c.input.Pipe.On, "pipe", false, "cut stdin (or -a FILE) into blocks of records, each a job's stdin (GNU)")
+	f.Var(settings.NewValue(&o.c.input.Pipe.Block, "1M", pipe.ParseSize, "size"), "block", "--pipe's block size: 1M, 512k… (GNU)")
+	f.Var(settings.NewValue(&o.c.input.Pipe.RecEnd, "", pipe.Text, "string"), "recend", "--pipe: records end with `STR` (default \\n)")
+	f.Var(settings.NewValue(&o.c.input.Pipe.RecStart, "", pipe.Text, "string"), "recstart", "--pipe: records start with `STR`")
+	f.BoolVar(&o.c.input.Pipe.Regexp, "regexp", false, "--pipe: --recend and --recstart are regular expressions")
 	f.StringVar(&o.Header, "header", "", "take column names from each input's first record: {name} is its column (`:`; 0: file names; GNU)")
 	f.StringVar(&o.c.input.Trim, "trim", "", "trim blanks around each value: n, l, r, lr or rl (default lr with --colsep, else n; GNU)")
 	f.BoolVarP(&o.c.input.SkipBlank, "no-run-if-empty", "r", false, "run no job for a record of only blanks (GNU, xargs)")
@@ -226,24 +230,4 @@ lists every GNU flag: same, alias, differs, or not supported.`,
 	f.StringArrayVar(&o.Return, "return", nil, "bring `FILE` back from the host after each job ({.}.out; repeatable)")
 	f.BoolVar(&o.c.remote.Files.Cleanup, "cleanup", false, "remove the transferred and returned files from the host after each job")
 	return cmd
-}
-
-// newCompletionCmd is "parrun completion bash|zsh|fish|powershell". It is
-// the one word parrun does not treat as a COMMAND: "parrun completion" does
-// not run a program of that name (README).
-func newCompletionCmd(root *cobra.Command) *cobra.Command {
-	gen := map[string]func(io.Writer) error{
-		"bash":       func(w io.Writer) error { return root.GenBashCompletionV2(w, true) },
-		"zsh":        root.GenZshCompletion,
-		"fish":       func(w io.Writer) error { return root.GenFishCompletion(w, true) },
-		"powershell": root.GenPowerShellCompletionWithDesc,
-	}
-	return &cobra.Command{
-		Use:                   "completion bash|zsh|fish|powershell",
-		Short:                 "Print a shell completion script",
-		DisableFlagsInUseLine: true,
-		ValidArgs:             slices.Sorted(maps.Keys(gen)),
-		Args:                  cobra.MatchAll(cobra.ExactArgs(1), cobra.OnlyValidArgs),
-		RunE:                  func(c *cobra.Command, args []string) error { return gen[args[0]](c.OutOrStdout()) },
-	}
 }

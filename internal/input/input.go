@@ -21,6 +21,7 @@ import (
 	"strings"
 
 	"github.com/parrun/parrun/internal/job"
+	"github.com/parrun/parrun/internal/pipe"
 )
 
 // A Source is one input source: a ::: group of literal values, or a file
@@ -77,6 +78,9 @@ type Config struct {
 	NoValues bool
 	// JSONL reads each record as a JSON object describing one job.
 	JSONL bool
+	// Pipe, when On, cuts standard input into blocks, each a job's stdin
+	// (GNU's --pipe).
+	Pipe pipe.Options
 	// Template reports whether a command template was given; without one,
 	// each record is itself a command line.
 	Template bool
@@ -110,6 +114,7 @@ type Reader struct {
 	readAll    bool
 	spread     int // Spread's share of records per job, once the input is read
 	closer     []io.Closer
+	blocks     *pipe.Splitter // under --pipe
 }
 
 // rec is one input tuple: a value per source, and the record number it came
@@ -137,6 +142,10 @@ func (cfg *Config) Check() error {
 		return fmt.Errorf("--priority-col %d: want a column number from 1", cfg.PriorityCol)
 	case cfg.PriorityCol > 0 && cfg.JSONL:
 		return errors.New("--priority-col: JSONL jobs carry their own \"priority\"")
+	case cfg.Pipe.On:
+		if err := cfg.checkPipe(); err != nil {
+			return err
+		}
 	}
 	for _, s := range cfg.Sources {
 		if s.IsFile && s.File != "-" {
@@ -191,6 +200,9 @@ func Open(cfg Config) (*Reader, error) {
 		cfg.Stdin = strings.NewReader("")
 	}
 	r := &Reader{cfg: cfg, total: -1}
+	if cfg.Pipe.On {
+		return r, r.openPipe()
+	}
 	srcs := cfg.Sources
 	if len(srcs) == 0 {
 		srcs = []Source{{File: "-", IsFile: true}}
@@ -381,6 +393,9 @@ func product(groups [][]string, srcs []Source, linkAll bool) func() (rec, error)
 // is an I/O error that ends the input; malformed records are returned as
 // jobs with Err set instead.
 func (r *Reader) Next() (*job.Job, error) {
+	if r.blocks != nil {
+		return r.nextBlock()
+	}
 	if !r.cfg.Shuffle && !r.cfg.Count {
 		return r.next1()
 	}

@@ -18,6 +18,8 @@ type Done struct {
 	Attempts int
 	// Host is where the job ran; "" is this machine.
 	Host string
+	// Sent counts the bytes of the job's stdin (the joblog's Send).
+	Sent int64
 	// Result is the last attempt's result.
 	Result *exec.Result
 	// Output is the last attempt's output, as the gatherer made it; nil

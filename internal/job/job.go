@@ -56,10 +56,25 @@ type Job struct {
 	// Stdin, when HasStdin, is written to the job's standard input.
 	Stdin    string
 	HasStdin bool
+	// Release, when set, is called once no attempt will read Stdin again,
+	// to give back the memory it shares (a --pipe block): see DropStdin.
+	Release func()
 	// Err, when set, is why the record could not become a job (malformed
 	// JSONL, unreadable input). The job is reported failed with this message
 	// and never runs: a bad record is never silently dropped.
 	Err error
+}
+
+// DropStdin empties the job's stdin once it will not run again and gives
+// back what the stdin shares (Release); it returns the stdin's size.
+func (j *Job) DropStdin() int64 {
+	n := int64(len(j.Stdin))
+	j.Stdin = ""
+	if j.Release != nil {
+		j.Release()
+		j.Release = nil
+	}
+	return n
 }
 
 // Describe returns the job's arguments joined by spaces: what --tag prints

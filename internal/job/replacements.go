@@ -16,6 +16,9 @@ type Replacements struct {
 	// {0%}.
 	Plus  bool
 	Slots int
+	// NoAppend leaves a template without replacement strings as it is:
+	// under --pipe the input goes to the job's stdin, not on its line.
+	NoAppend bool
 }
 
 // spelling is how a template spells its replacement strings: the

@@ -125,7 +125,7 @@ func ParseWith(words []string, shell string, noShell bool, r *Replacements) *Tem
 		}
 		t.words = append(t.words, segs)
 	}
-	if !found {
+	if !found && (r == nil || !r.NoAppend) {
 		t.appended = true
 		t.words = append(t.words, []segment{{kind: kAll}})
 	}

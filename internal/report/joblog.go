@@ -115,7 +115,7 @@ func JoblogLine(d *job.Done, lost bool) string {
 	cmd = strings.ReplaceAll(cmd, "\n", "\x00") // as GNU: one line a job, and --retry-failed reads it back
 	return fmt.Sprintf("%d\t%s\t%.3f\t%10.3f\t%d\t%d\t%d\t%d\t%s\n",
 		d.Job.Seq, host, float64(start.UnixMilli())/1000, res.Duration.Seconds(),
-		0, recv, exit, int(res.Signal), cmd)
+		d.Sent, recv, exit, int(res.Signal), cmd)
 }
 
 // exitval is the job's Exitval column.

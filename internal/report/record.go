@@ -34,6 +34,7 @@ type Record struct {
 	Host       string    `json:"host"`
 	StartedAt  time.Time `json:"started_at"`
 	DurationMS float64   `json:"duration_ms"`
+	BytesIn    int64     `json:"bytes_in,omitempty"`
 	Error      string    `json:"error,omitempty"`
 }
 
@@ -61,6 +62,7 @@ func NewRecord(d *job.Done) *Record {
 		Host:       d.Host,
 		StartedAt:  res.Start.UTC().Truncate(time.Millisecond),
 		DurationMS: float64(res.Duration.Microseconds()) / 1000,
+		BytesIn:    d.Sent,
 	}
 	if rec.Host == "" {
 		rec.Host = "localhost"

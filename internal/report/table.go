@@ -83,7 +83,7 @@ func tableFields(d *job.Done, received int) []string {
 	}
 	return []string{strconv.FormatInt(d.Job.Seq, 10), host,
 		fmt.Sprintf("%.3f", float64(res.Start.UnixMilli())/1000), fmt.Sprintf("%.3f", res.Duration.Seconds()),
-		"0", strconv.Itoa(received), strconv.Itoa(exitval(d, false)), strconv.Itoa(int(res.Signal)), d.Command.String()}
+		strconv.FormatInt(d.Sent, 10), strconv.Itoa(received), strconv.Itoa(exitval(d, false)), strconv.Itoa(int(res.Signal)), d.Command.String()}
 }
 
 func (t *table) csvRow(b *bytes.Buffer, d *job.Done, stdout, stderr []byte) {

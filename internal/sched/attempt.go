@@ -34,6 +34,7 @@ var stallAfter = 10 * time.Second
 // stack in its error, and the run goes on.
 func (r *run) runJob(j *job.Job, slot int, limited func(error)) (d *job.Done) {
 	d = &job.Done{Job: j, Slot: slot}
+	defer func() { d.Sent = j.DropStdin() }() // after the last attempt: its block may be reused
 	defer func() {
 		if p := recover(); p != nil {
 			d.Result = notRun(fmt.Errorf("sched: panic running job %d: %v\n%s", j.Seq, p, debug.Stack()))

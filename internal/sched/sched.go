@@ -319,6 +319,7 @@ func (r *run) read(src Source, q *queue) {
 		r.nRead.Add(1)
 		if err == nil && r.opts.Skip != nil && r.opts.Skip(j) {
 			r.nSkipped.Add(1)
+			j.DropStdin()
 			r.col.skipped(j)
 			continue
 		}
