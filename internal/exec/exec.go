@@ -152,6 +152,10 @@ type Result struct {
 	Duration time.Duration
 	// User and System are the CPU time of the job's process.
 	User, System time.Duration
+	// StdinUnread reports that the job ended before it took all of its
+	// input (writing the rest failed): GNU parallel counts the job failed,
+	// with signal 13 (SIGPIPE, which Signal then holds) in its joblog.
+	StdinUnread bool
 	// Err says why the job failed to run, or why its output is incomplete
 	// (an I/O error writing it). nil for a job that ran, whatever its exit.
 	Err error
@@ -159,7 +163,7 @@ type Result struct {
 
 // Failed reports whether the job counts as failed.
 func (r *Result) Failed() bool {
-	return r.ExitCode != 0 || r.Err != nil || r.TimedOut
+	return r.ExitCode != 0 || r.Err != nil || r.TimedOut || r.StdinUnread
 }
 
 // A Runner runs jobs. Its zero value is ready to use and it is safe for
@@ -243,17 +247,25 @@ func (r *Runner) Run(ctx context.Context, s *Spec) *Result {
 	// Its own process group, so that the termination sequence reaches
 	// every process the job starts.
 	cmd := &osexec.Cmd{Path: path, Args: s.Argv, Env: s.Env, Dir: s.Dir, SysProcAttr: OwnGroup()}
-	if s.Stdin != nil {
-		cmd.Stdin = s.Stdin
-	} else if null, err := r.nullFile(); err == nil {
-		cmd.Stdin = null
+	var feed *feeder
+	switch f, isFile := s.Stdin.(*os.File); {
+	case isFile:
+		cmd.Stdin = f
+	case s.Stdin != nil:
+		if feed, err = newFeeder(cmd, s.Stdin); err != nil {
+			return notStarted(res, "creating input pipe", err)
+		}
+	default:
+		if null, err := r.nullFile(); err == nil {
+			cmd.Stdin = null
+		}
 	}
 	outs, err := newOutputs(cmd, s.Stdout, s.Stderr)
 	if err != nil {
-		if res.Err = ResourceLimit("creating output pipe", err); res.Err == err {
-			res.Err = fmt.Errorf("%w: creating output pipe: %w", ErrNotStarted, err)
+		if feed != nil {
+			feed.start(false)
 		}
-		return res
+		return notStarted(res, "creating output pipe", err)
 	}
 	res.Start = time.Now()
 	outer := ctx // the run's context: its cause may escalate
@@ -266,6 +278,9 @@ func (r *Runner) Run(ctx context.Context, s *Spec) *Result {
 	}
 	err = cmd.Start()
 	outs.started(err == nil)
+	if feed != nil {
+		feed.start(err == nil)
+	}
 	if err != nil {
 		res.Duration = time.Since(res.Start)
 		startFailed(res, s, err)
@@ -285,6 +300,9 @@ func (r *Runner) Run(ctx context.Context, s *Spec) *Result {
 	r.Reaper.Remove(pgid)
 	res.Duration = l.end.Sub(res.Start)
 	finish(res, cmd.ProcessState, s, l.werr, outs.errs)
+	if feed != nil && feed.finish() && !stopped && res.Signal == 0 {
+		res.StdinUnread, res.Signal = true, syscall.SIGPIPE // GNU's joblog: Exitval as it was, Signal 13
+	}
 	// Decided from what happened (issue 18 item 2): timed out when the
 	// time-out's termination sequence ran while the leader lived; stopped
 	// (Killed) when it then died of a signal. A job that ended by itself
@@ -378,6 +396,15 @@ func finish(res *Result, st *os.ProcessState, s *Spec, werr error, copyErrs [2]e
 			res.Err = fmt.Errorf("exec: copying %s: %w", [2]string{"stdout", "stderr"}[i], e)
 		}
 	}
+}
+
+// notStarted fails res for a pipe that could not be made (what, err): a
+// resource limit the caller may wait out, else ErrNotStarted.
+func notStarted(res *Result, what string, err error) *Result {
+	if res.Err = ResourceLimit(what, err); res.Err == err {
+		res.Err = fmt.Errorf("%w: %s: %w", ErrNotStarted, what, err)
+	}
+	return res
 }
 
 // startFailed fills res for a job whose process could not be started,

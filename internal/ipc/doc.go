@@ -50,7 +50,7 @@
 // Fields are listed in wire order.
 //
 //	1 Hello     both ways, the first frame each way
-//	            uvarint version   ProtocolVersion (3); frozen as the first field
+//	            uvarint version   ProtocolVersion (4); frozen as the first field
 //	            uvarint pid       the sender's process id
 //	            string  parrun    the sender's build, for messages
 //	            (later versions may append fields: trailing bytes are ignored)
@@ -95,7 +95,9 @@
 //	            byte    flags     1 timed out, 2 stopped by the termination
 //	                              sequence (time-out, halt, interrupt), 4 not
 //	                              started: a process or file limit was
-//	                              reached (the coordinator may try again)
+//	                              reached (the coordinator may try again),
+//	                              8 the job ended before taking all of its
+//	                              stdin (signal is then "PIPE", as GNU logs it)
 //	            varint  start     Unix nanoseconds
 //	            varint  duration  nanoseconds
 //	            varint  user      CPU time, nanoseconds
@@ -141,7 +143,8 @@
 // ("stopped by the termination sequence"), which a version-1 coordinator
 // would reject as an unknown flag. Version 3 added the Job flag 32 (keep
 // background processes) and the Done flag 4 (not started: a resource
-// limit).
+// limit). Version 4 added the Done flag 8 (stdin left unread), which a
+// job fails by under --pipe as in GNU parallel.
 //
 // # Starting a worker
 //

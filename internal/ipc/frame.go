@@ -16,7 +16,7 @@ const (
 	// on any change to a payload layout or to the meaning of a field; the
 	// frame header and the first field of Hello are frozen, so that two
 	// different versions can always tell each other so.
-	ProtocolVersion = 3
+	ProtocolVersion = 4
 
 	// MaxFrame is the largest payload a Reader accepts and a Writer sends.
 	// It bounds what one untrusted length prefix can make a Reader allocate;

@@ -34,6 +34,7 @@ func allMessages() []message {
 		doneMsg{Seq: 7, Result: exec.Result{ExitCode: 137, Signal: syscall.SIGKILL, TimedOut: true, Start: start,
 			Duration: 3 * time.Second, User: time.Millisecond, System: 2 * time.Millisecond}, Err: "exec: starting x: resource temporarily unavailable"},
 		doneMsg{Seq: 8, Result: exec.Result{ExitCode: -1}},
+		doneMsg{Seq: 9, Result: exec.Result{Signal: syscall.SIGPIPE, StdinUnread: true}}, // version 4's flag
 		errorMsg{Msg: "ipc: coordinator: malformed frame"},
 		shutdownMsg{},
 		cancelMsg{Seq: 7, Signal: syscall.SIGINT},

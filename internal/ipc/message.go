@@ -101,6 +101,7 @@ const (
 	doneTimedOut = 1 << iota
 	doneKilled
 	doneLimited
+	doneStdinUnread
 	doneFlagsKnown = 1<<iota - 1
 )
 
@@ -168,7 +169,8 @@ func (m doneMsg) appendPayload(b []byte) []byte {
 	b = binary.AppendUvarint(b, m.Seq)
 	b = binary.AppendVarint(b, int64(m.ExitCode))
 	b = appendString(b, exec.SignalName(m.Signal))
-	b = append(b, bit(m.TimedOut, doneTimedOut)|bit(m.Killed, doneKilled)|bit(m.limited, doneLimited))
+	b = append(b, bit(m.TimedOut, doneTimedOut)|bit(m.Killed, doneKilled)|bit(m.limited, doneLimited)|
+		bit(m.StdinUnread, doneStdinUnread))
 	var start int64
 	if !m.Start.IsZero() {
 		start = m.Start.UnixNano()
@@ -436,6 +438,7 @@ func (d *decoder) done() doneMsg {
 	}
 	m.TimedOut = flags&doneTimedOut != 0
 	m.Killed = flags&doneKilled != 0
+	m.StdinUnread = flags&doneStdinUnread != 0
 	m.limited = flags&doneLimited != 0
 	if ns := d.varint(); ns != 0 {
 		m.Start = time.Unix(0, ns)

@@ -485,6 +485,8 @@ func describeFailure(d *job.Done) string {
 		why = brief(d.Job.Err.Error())
 	case res.TimedOut:
 		why = "timed out"
+	case res.StdinUnread:
+		why = "ended before it took all of its input"
 	case res.Signal != 0:
 		why = "signal " + exec.SignalName(res.Signal)
 	case res.Err != nil:

@@ -1,0 +1,95 @@
+package exec
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	osexec "os/exec"
+	"sync"
+	"syscall"
+)
+
+// A feeder writes a job's stdin through a pipe parrun owns, rather than
+// through os/exec's own copy, which hides a write that failed because the
+// job was gone: GNU parallel counts a job that exits before it has taken
+// all of its input as failed (signal 13 in its joblog), and so does parrun
+// (Result.StdinUnread).
+type feeder struct {
+	src   io.Reader
+	r, w  *os.File
+	done  chan error
+	close func() error
+}
+
+// newFeeder sets cmd's stdin to the read end of a new pipe that start
+// fills from src.
+func newFeeder(cmd *osexec.Cmd, src io.Reader) (*feeder, error) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	cmd.Stdin = r
+	f := &feeder{src: src, r: r, w: w, close: sync.OnceValue(w.Close)}
+	f.prefill()
+	return f, nil
+}
+
+// prefill puts the start of the input into the pipe before the job
+// starts, as much as the pipe holds without blocking (64 KiB on Linux):
+// an input that small is the job's whatever the job does, so that whether
+// a job that does not read it "took" it does not depend on how fast it
+// exits. GNU parallel writes right after the fork, before the job runs,
+// with the same outcome almost always.
+func (f *feeder) prefill() {
+	buf := prefillBuf.Get().(*[]byte)
+	n, _ := io.ReadFull(f.src, *buf)
+	written := 0
+	if rc, err := f.w.SyscallConn(); err == nil {
+		rc.Write(func(fd uintptr) bool {
+			written, _ = syscall.Write(int(fd), (*buf)[:n]) // non-blocking: stops where the pipe is full
+			written = max(written, 0)
+			return true
+		})
+	}
+	rest := bytes.Clone((*buf)[written:n])
+	prefillBuf.Put(buf)
+	f.src = io.MultiReader(bytes.NewReader(rest), f.src)
+}
+
+var prefillBuf = sync.Pool{New: func() any { b := make([]byte, 64<<10); return &b }}
+
+// start writes the rest of the input on a goroutine of its own once the
+// job has started (ok); either way parrun's copy of the read end is
+// closed.
+func (f *feeder) start(ok bool) {
+	f.r.Close()
+	if !ok {
+		f.close()
+		return
+	}
+	f.done = make(chan error, 1)
+	go func() {
+		_, err := io.Copy(f.w, f.src)
+		f.close()
+		f.done <- err
+	}()
+}
+
+// finish waits for the writer once the job's leader is gone and its group
+// killed. A writer still blocked — a process the job left behind holds its
+// stdin without reading — is cut off by closing the pipe. It reports
+// whether some of the input was never taken.
+func (f *feeder) finish() (unread bool) {
+	if f.done == nil {
+		return false
+	}
+	var err error
+	select {
+	case err = <-f.done:
+	default:
+		f.close()
+		err = <-f.done
+	}
+	return errors.Is(err, syscall.EPIPE) || errors.Is(err, os.ErrClosed)
+}
