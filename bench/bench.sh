@@ -12,12 +12,15 @@
 #   W3   200 x sleep 0.5, 200 at once           start-up of many jobs (ideal 0.5 s)
 #   W4   200 x 1 MiB of output, -j2, keep order output buffering
 #   W6   seq 200000 | --dry-run echo            runner memory on a long input
+#   P1   --pipe --block 10M -j2 wc -l < a 259 MB file (NP=30000000 lines), vs wc -l alone
+#   P2   the same through cat (a stream), vs cat | wc -l
+#   P3   --pipe-part -a FILE, vs wc -l on its two halves at once
 # Wall time is the median of ROUNDS; rss is /usr/bin/time's peak RSS (the
 # largest process of the run: parrun itself, as its jobs are tiny).
 set -euo pipefail
 PARRUN=${1:-bin/parrun}
 ROUNDS=${ROUNDS:-3}
-WORKLOADS=${WORKLOADS:-W1 W1sh W2 W3 W4 W6}
+WORKLOADS=${WORKLOADS:-W1 W1sh W2 W3 W4 W6 P1 P2 P3}
 MODES=${MODES:-thread}
 PAR=$(command -v parallel || true)
 [ -n "${NO_PARALLEL:-}" ] && PAR=
@@ -29,6 +32,13 @@ seq "${N1:-5000}" >"$TMP/w1.in"
 seq 200 | sed 's/.*/0/' >"$TMP/w3.in"
 seq 200 | sed 's/.*/1048576/' >"$TMP/w4.in"
 seq 200000 >"$TMP/w6.in"
+case " $WORKLOADS " in *" P"*)
+	seq "${NP:-30000000}" >"$TMP/p.in"
+	half=$(($(stat -c %s "$TMP/p.in") / 2))
+	head -c "$half" "$TMP/p.in" >"$TMP/h1"
+	tail -c +"$((half + 1))" "$TMP/p.in" >"$TMP/h2"
+	;;
+esac
 BIG="head -c {} /dev/zero | tr '\\0' x"
 
 # cmds WORKLOAD: prints "runner<TAB>input<TAB>command" lines.
@@ -38,27 +48,39 @@ cmds() {
 	W1)
 		printf 'xargs\tw1\txargs -P2 -n1 true\n'
 		[ -n "$PAR" ] && printf 'parallel\tw1\tparallel -j2 true\n'
-		for m in $MODES; do printf 'parrun:%s\tw1\t%s -m %s -j2 --no-shell true\n' "$m" "$PARRUN" "$m"; done ;;
+		for m in $MODES; do printf 'parrun:%s\tw1\t%s --mode %s -j2 --no-shell true\n' "$m" "$PARRUN" "$m"; done ;;
 	W1sh)
 		printf "xargs\tw1\txargs -P2 -I{} sh -c 'true {}'\n"
 		[ -n "$PAR" ] && printf 'parallel\tw1\tparallel -j2 true\n'
-		for m in $MODES; do printf "parrun:%s\tw1\t%s -m %s -j2 'true'\n" "$m" "$PARRUN" "$m"; done ;;
+		for m in $MODES; do printf "parrun:%s\tw1\t%s --mode %s -j2 'true'\n" "$m" "$PARRUN" "$m"; done ;;
 	W2)
 		printf 'xargs\tw1\txargs -P2 -n1 echo\n'
 		[ -n "$PAR" ] && printf "parallel\tw1\tparallel -j2 -k 'echo {}'\n"
-		for m in $MODES; do printf "parrun:%s\tw1\t%s -m %s -j2 -k 'echo {}'\n" "$m" "$PARRUN" "$m"; done ;;
+		for m in $MODES; do printf "parrun:%s\tw1\t%s --mode %s -j2 -k 'echo {}'\n" "$m" "$PARRUN" "$m"; done ;;
 	W3)
 		printf 'xargs\tw3\txargs -P200 -n1 sleep 0.5\n'
 		[ -n "$PAR" ] && printf "parallel\tw3\tparallel -j200 'sleep 0.5'\n"
-		for m in $MODES; do printf "parrun:%s\tw3\t%s -m %s -j200 --concurrency 200 'sleep 0.5'\n" "$m" "$PARRUN" "$m"; done ;;
+		for m in $MODES; do printf "parrun:%s\tw3\t%s --mode %s -j200 --concurrency 200 'sleep 0.5'\n" "$m" "$PARRUN" "$m"; done ;;
 	W4)
 		printf "xargs\tw4\txargs -P2 -I{} sh -c \"%s\"\n" "$BIG"
 		[ -n "$PAR" ] && printf "parallel\tw4\tparallel -j2 -k \"%s\"\n" "$BIG"
-		for m in $MODES; do printf "parrun:%s\tw4\t%s -m %s -j2 -k \"%s\"\n" "$m" "$PARRUN" "$m" "$BIG"; done ;;
+		for m in $MODES; do printf "parrun:%s\tw4\t%s --mode %s -j2 -k \"%s\"\n" "$m" "$PARRUN" "$m" "$BIG"; done ;;
 	W6)
 		printf 'xargs\tw6\txargs -P2 -n1000 echo\n'
 		[ -n "$PAR" ] && printf 'parallel\tw6\tparallel -j2 --dry-run echo\n'
-		for m in $MODES; do printf 'parrun:%s\tw6\t%s -m %s -j2 --dry-run echo\n' "$m" "$PARRUN" "$m"; done ;;
+		for m in $MODES; do printf 'parrun:%s\tw6\t%s --mode %s -j2 --dry-run echo\n' "$m" "$PARRUN" "$m"; done ;;
+	P1)
+		printf 'wc\tp\twc -l\n'
+		[ -n "$PAR" ] && printf 'parallel\tp\tparallel --pipe --block 10M -j2 wc -l\n'
+		for m in $MODES; do printf 'parrun:%s\tp\t%s --mode %s --pipe --block 10M -j2 wc -l\n' "$m" "$PARRUN" "$m"; done ;;
+	P2)
+		printf 'cat|wc\tp\tcat | wc -l\n'
+		[ -n "$PAR" ] && printf 'parallel\tp\tcat | parallel --pipe --block 10M -j2 wc -l\n'
+		for m in $MODES; do printf 'parrun:%s\tp\tcat | %s --mode %s --pipe --block 10M -j2 wc -l\n' "$m" "$PARRUN" "$m"; done ;;
+	P3)
+		printf 'wc-halves\tw6\twc -l < %s & wc -l < %s & wait\n' "$TMP/h1" "$TMP/h2"
+		[ -n "$PAR" ] && printf 'parallel\tw6\tparallel --pipe-part -a %s --block 10M -j2 wc -l\n' "$TMP/p.in"
+		for m in $MODES; do printf 'parrun:%s\tw6\t%s --mode %s --pipe-part -a %s --block 10M -j2 wc -l\n' "$m" "$PARRUN" "$m" "$TMP/p.in"; done ;;
 	esac
 }
 
@@ -70,7 +92,7 @@ one() {
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
-printf '%-5s %-16s %9s %9s %10s\n' workload runner wall_s rss_MiB vs_xargs
+printf '%-5s %-16s %9s %9s %10s\n' workload runner wall_s rss_MiB vs_first
 for w in $WORKLOADS; do
 	mapfile -t lines < <(cmds "$w")
 	: >"$TMP/res"

@@ -180,7 +180,7 @@ func (o *Options) validateInput(c *config) error {
 	if err := c.input.Check(); err != nil {
 		return usageErr("%w", err)
 	}
-	if p := &c.input.Pipe; p.On { // GNU's --pipe: -N records a block, -L lines a record; blocks are big: 1 read ahead
+	if p := &c.input.Pipe; p.Active() { // GNU's --pipe: -N records a block, -L lines a record; blocks are big: 1 read ahead
 		p.Records, p.Lines, p.Header = o.count("max-replace-args", o.MaxReplace, o.count("max-args", c.input.MaxArgs, 0)), o.count("max-lines", o.MaxLines, 0), o.Header
 		c.sched.QueueSize = o.count("queue-size", c.sched.QueueSize, 1)
 	} else if o.given("header") { // the names, put into the templates as GNU does before it reads them
@@ -193,7 +193,7 @@ func (o *Options) validateInput(c *config) error {
 	if err := job.CheckWords(templates, &o.Replace); err != nil {
 		return usageErr("%w", err)
 	}
-	o.Replace.Slots, o.Replace.NoAppend, c.outputs.Replace = c.sched.Slots, c.input.Pipe.On, &o.Replace
+	o.Replace.Slots, o.Replace.NoAppend, c.outputs.Replace = c.sched.Slots, c.input.Pipe.Active(), &o.Replace
 	c.input.Count = job.ParsePatternWith(strings.Join(templates, " "), &o.Replace).NeedsTotal()
 	if len(words) > 0 {
 		c.sched.Template = job.ParseWith(words, c.input.Shell, o.NoShell, &o.Replace)

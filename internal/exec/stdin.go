@@ -8,6 +8,8 @@ import (
 	osexec "os/exec"
 	"sync"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // A feeder writes a job's stdin through a pipe parrun owns, rather than
@@ -20,6 +22,11 @@ type feeder struct {
 	r, w  *os.File
 	done  chan error
 	close func() error
+	// from, when the input is a range of a file (a --pipe block of a
+	// regular file), is that file's descriptor: the range is spliced into
+	// the pipe, never copied through parrun.
+	from      int
+	off, left int64
 }
 
 // newFeeder sets cmd's stdin to the read end of a new pipe that start
@@ -30,7 +37,17 @@ func newFeeder(cmd *osexec.Cmd, src io.Reader) (*feeder, error) {
 		return nil, err
 	}
 	cmd.Stdin = r
-	f := &feeder{src: src, r: r, w: w, close: sync.OnceValue(w.Close)}
+	f := &feeder{src: src, r: r, w: w, close: sync.OnceValue(w.Close), from: -1}
+	if sr, ok := src.(*io.SectionReader); ok {
+		if at, off, n := sr.Outer(); spliceable(at) {
+			f.from, f.off, f.left = fdOf(at.(*os.File)), off, n
+			if n > spliceBigPipe {
+				// A bigger pipe: the job reads its block in fewer, larger
+				// reads (best effort; the system may refuse the size).
+				unix.FcntlInt(uintptr(fdOf(w)), unix.F_SETPIPE_SZ, spliceBigPipe)
+			}
+		}
+	}
 	f.prefill()
 	return f, nil
 }
@@ -42,6 +59,10 @@ func newFeeder(cmd *osexec.Cmd, src io.Reader) (*feeder, error) {
 // exits. GNU parallel writes right after the fork, before the job runs,
 // with the same outcome almost always.
 func (f *feeder) prefill() {
+	if f.from >= 0 {
+		f.splice(true)
+		return
+	}
 	buf := prefillBuf.Get().(*[]byte)
 	n, _ := io.ReadFull(f.src, *buf)
 	written := 0
@@ -70,7 +91,12 @@ func (f *feeder) start(ok bool) {
 	}
 	f.done = make(chan error, 1)
 	go func() {
-		_, err := io.Copy(f.w, f.src)
+		var err error
+		if f.from >= 0 {
+			err = f.splice(false)
+		} else {
+			_, err = io.Copy(f.w, f.src)
+		}
 		f.close()
 		f.done <- err
 	}()
@@ -92,4 +118,60 @@ func (f *feeder) finish() (unread bool) {
 		err = <-f.done
 	}
 	return errors.Is(err, syscall.EPIPE) || errors.Is(err, os.ErrClosed)
+}
+
+// spliceBigPipe is the pipe size a spliced input of more gets: Linux's
+// default limit for unprivileged users (/proc/sys/fs/pipe-max-size).
+const spliceBigPipe = 1 << 20
+
+// spliceable reports whether at is a file the kernel can splice from.
+func spliceable(at io.ReaderAt) bool {
+	f, ok := at.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode().IsRegular()
+}
+
+// fdOf is f's descriptor, read without putting f in blocking mode (Fd
+// would). The caller keeps f open while it uses the descriptor.
+func fdOf(f *os.File) int {
+	fd := -1
+	if rc, err := f.SyscallConn(); err == nil {
+		rc.Control(func(d uintptr) { fd = int(d) })
+	}
+	return fd
+}
+
+// splice moves the rest of the file range into the pipe, in the kernel:
+// with once, only what the pipe takes now, without waiting.
+func (f *feeder) splice(once bool) error {
+	rc, err := f.w.SyscallConn()
+	if err != nil {
+		return err
+	}
+	for f.left > 0 {
+		var n int64
+		var serr error
+		werr := rc.Write(func(fd uintptr) bool {
+			n, serr = unix.Splice(f.from, &f.off, int(fd), nil, int(min(f.left, 1<<20)), unix.SPLICE_F_NONBLOCK|unix.SPLICE_F_MOVE)
+			return once || serr != unix.EAGAIN // false: wait until the pipe takes more
+		})
+		switch {
+		case once && serr == unix.EAGAIN:
+			return nil
+		case serr != nil:
+			return serr
+		case werr != nil:
+			return werr
+		case n == 0:
+			return io.ErrUnexpectedEOF // the file is shorter than when it was cut
+		}
+		f.left -= n
+		if once {
+			return nil
+		}
+	}
+	return nil
 }

@@ -114,7 +114,10 @@ type Reader struct {
 	readAll    bool
 	spread     int // Spread's share of records per job, once the input is read
 	closer     []io.Closer
-	blocks     *pipe.Splitter // under --pipe
+	blocks     *pipe.Splitter     // under --pipe
+	ranges     *pipe.FileSplitter // under --pipe, stdin a regular file
+	file       *os.File           // that file
+	parts      []*job.Job         // under --pipe-part, the ranges left
 }
 
 // rec is one input tuple: a value per source, and the record number it came
@@ -142,7 +145,7 @@ func (cfg *Config) Check() error {
 		return fmt.Errorf("--priority-col %d: want a column number from 1", cfg.PriorityCol)
 	case cfg.PriorityCol > 0 && cfg.JSONL:
 		return errors.New("--priority-col: JSONL jobs carry their own \"priority\"")
-	case cfg.Pipe.On:
+	case cfg.Pipe.Active():
 		if err := cfg.checkPipe(); err != nil {
 			return err
 		}
@@ -200,7 +203,7 @@ func Open(cfg Config) (*Reader, error) {
 		cfg.Stdin = strings.NewReader("")
 	}
 	r := &Reader{cfg: cfg, total: -1}
-	if cfg.Pipe.On {
+	if cfg.Pipe.Active() {
 		return r, r.openPipe()
 	}
 	srcs := cfg.Sources
@@ -393,7 +396,7 @@ func product(groups [][]string, srcs []Source, linkAll bool) func() (rec, error)
 // is an I/O error that ends the input; malformed records are returned as
 // jobs with Err set instead.
 func (r *Reader) Next() (*job.Job, error) {
-	if r.blocks != nil {
+	if r.cfg.Pipe.Active() {
 		return r.nextBlock()
 	}
 	if !r.cfg.Shuffle && !r.cfg.Count {

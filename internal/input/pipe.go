@@ -1,7 +1,11 @@
 package input
 
 import (
+	"cmp"
 	"errors"
+	"fmt"
+	"io"
+	"os"
 	"unsafe"
 
 	"github.com/parrun/parrun/internal/job"
@@ -12,6 +16,9 @@ import (
 // its blocks are no records to split or number. GNU 20221122 ignores -a,
 // :::: and ::: under --pipe and reads stdin all the same; parrun says so.
 func (cfg *Config) checkPipe() error {
+	if cfg.Pipe.Part {
+		return cfg.checkPipePart()
+	}
 	switch {
 	case len(cfg.Sources) > 0:
 		return errors.New("--pipe cuts standard input into blocks: give the input on stdin (< FILE), not as -a, :::: or ::: (GNU ignores them)")
@@ -21,8 +28,60 @@ func (cfg *Config) checkPipe() error {
 	return nil
 }
 
-// openPipe starts cutting standard input into blocks.
+// checkPipePart refuses what --pipe-part cannot cut: anything but files
+// that can be read at any offset, given with -a or ::::.
+func (cfg *Config) checkPipePart() error {
+	if len(cfg.Sources) == 0 || !cfg.Pipe.Simple() {
+		return errors.New("--pipe-part cuts files given with -a FILE, by --block size: not yet with -N, -L, --regexp or --header")
+	}
+	for _, s := range cfg.Sources {
+		fi, err := os.Stat(s.File)
+		if !s.IsFile || s.File == "-" || err != nil || !fi.Mode().IsRegular() {
+			return fmt.Errorf("--pipe-part only cuts regular files (GNU: seekable files), not %q", cmp.Or(s.File, "::: values"))
+		}
+	}
+	return nil
+}
+
+// openParts cuts each -a file into --pipe-part's ranges, numbered on from
+// one file to the next.
+func (r *Reader) openParts() error {
+	for _, s := range r.cfg.Sources {
+		f, err := r.open(s.File)
+		if err != nil {
+			return err
+		}
+		fi, err := f.(*os.File).Stat()
+		if err != nil {
+			return fmt.Errorf("--pipe-part: %w", err)
+		}
+		rs, err := pipe.Parts(f.(*os.File), fi.Size(), r.cfg.Pipe)
+		if err != nil {
+			return err
+		}
+		for _, rg := range rs {
+			r.seq++
+			r.parts = append(r.parts, &job.Job{Seq: r.seq, Line: r.seq, HasStdin: true, StdinAt: f.(*os.File), StdinOff: rg.Off, StdinLen: rg.Len})
+		}
+	}
+	return nil
+}
+
+// openPipe starts cutting standard input into blocks: where it lies in
+// a regular file, in place (the jobs read their blocks from the file).
 func (r *Reader) openPipe() (err error) {
+	if r.cfg.Pipe.Part {
+		return r.openParts()
+	}
+	if f, ok := r.cfg.Stdin.(*os.File); ok && r.cfg.Pipe.Simple() {
+		fi, serr := f.Stat()
+		at, oerr := f.Seek(0, io.SeekCurrent)
+		if serr == nil && oerr == nil && fi.Mode().IsRegular() {
+			r.ranges, err = pipe.NewFile(f, at, fi.Size()-at, r.cfg.Pipe)
+			r.file = f
+			return err
+		}
+	}
 	r.blocks, err = pipe.New(r.cfg.Stdin, r.cfg.Pipe)
 	return err
 }
@@ -30,6 +89,21 @@ func (r *Reader) openPipe() (err error) {
 // nextBlock is the job of the next block: its data is the job's stdin,
 // {#} its number.
 func (r *Reader) nextBlock() (*job.Job, error) {
+	if r.cfg.Pipe.Part {
+		if len(r.parts) == 0 {
+			return nil, io.EOF
+		}
+		j := r.parts[0]
+		r.parts = r.parts[1:]
+		return j, nil
+	}
+	if r.ranges != nil {
+		b, err := r.ranges.Next()
+		if err != nil {
+			return nil, err
+		}
+		return &job.Job{Seq: b.Seq, Line: b.Seq, HasStdin: true, StdinAt: r.file, StdinOff: b.Off, StdinLen: b.Len}, nil
+	}
 	b, err := r.blocks.Next()
 	if err != nil {
 		return nil, err

@@ -5,6 +5,9 @@
 package job
 
 import (
+	"cmp"
+	"fmt"
+	"io"
 	"strconv"
 	"time"
 )
@@ -53,9 +56,13 @@ type Job struct {
 	Retries int
 	// Priority orders jobs under --order priority: smaller runs first.
 	Priority int64
-	// Stdin, when HasStdin, is written to the job's standard input.
-	Stdin    string
-	HasStdin bool
+	// Stdin, when HasStdin, is written to the job's standard input; or,
+	// when StdinAt is set, StdinLen bytes of it from StdinOff are (a
+	// --pipe block of a regular file, read where it lies).
+	Stdin              string
+	HasStdin           bool
+	StdinAt            io.ReaderAt
+	StdinOff, StdinLen int64
 	// Release, when set, is called once no attempt will read Stdin again,
 	// to give back the memory it shares (a --pipe block): see DropStdin.
 	Release func()
@@ -68,13 +75,26 @@ type Job struct {
 // DropStdin empties the job's stdin once it will not run again and gives
 // back what the stdin shares (Release); it returns the stdin's size.
 func (j *Job) DropStdin() int64 {
-	n := int64(len(j.Stdin))
-	j.Stdin = ""
+	n := int64(len(j.Stdin)) + j.StdinLen
+	j.Stdin, j.StdinAt = "", nil
 	if j.Release != nil {
 		j.Release()
 		j.Release = nil
 	}
 	return n
+}
+
+// StdinText is the job's stdin as text, its range read in when it lies
+// in a file (for a worker elsewhere, which cannot read the file).
+func (j *Job) StdinText() (string, error) {
+	if j.StdinAt == nil {
+		return j.Stdin, nil
+	}
+	b := make([]byte, j.StdinLen)
+	if n, err := j.StdinAt.ReadAt(b, j.StdinOff); n < len(b) {
+		return "", fmt.Errorf("reading the block of job %d: %w", j.Seq, cmp.Or(err, io.ErrUnexpectedEOF))
+	}
+	return string(b), nil
 }
 
 // Describe returns the job's arguments joined by spaces: what --tag prints

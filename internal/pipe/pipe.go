@@ -25,14 +25,18 @@ const DefaultBlock = 1 << 20
 // --block (GNU's 2 GB - 1).
 const maxBlock = 1<<31 - 1
 
+// Active reports whether --pipe or --pipe-part is on.
+func (o Options) Active() bool { return o.On || o.Part }
+
 // Text is a string flag's parser for settings.NewValue: given, even as "",
 // it is set.
 func Text(s string) (*string, error) { return &s, nil }
 
 // Options are --pipe's settings as typed.
 type Options struct {
-	// On is --pipe.
-	On bool
+	// On is --pipe; Part is --pipe-part, which cuts seekable files in
+	// place (Parts) and implies it.
+	On, Part bool
 	// Block is --block's size in bytes; 0 is DefaultBlock.
 	Block int
 	// RecEnd and RecStart are --recend and --recstart (nil: not given);

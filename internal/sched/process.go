@@ -119,11 +119,15 @@ func (p *Process) Run(ctx context.Context, t *Task) *exec.Result {
 		}
 		return &exec.Result{ExitCode: -1, Start: time.Now(), Err: err}
 	}
+	stdin, err := t.Job.StdinText()
+	if err != nil {
+		return &exec.Result{ExitCode: -1, Start: time.Now(), Err: err}
+	}
 	spec := &ipc.JobSpec{
 		Argv:      t.Argv,
 		Env:       t.Env,
 		Dir:       t.Dir,
-		Stdin:     t.Job.Stdin,
+		Stdin:     stdin,
 		HasStdin:  t.Job.HasStdin,
 		Timeout:   t.Timeout,
 		Terminate: p.Terminate,

@@ -85,7 +85,10 @@ func (l *Local) Run(ctx context.Context, t *Task) *exec.Result {
 
 		KeepBackground: l.KeepBackground,
 	}
-	if t.Job.HasStdin {
+	switch {
+	case t.Job.StdinAt != nil:
+		spec.Stdin = io.NewSectionReader(t.Job.StdinAt, t.Job.StdinOff, t.Job.StdinLen)
+	case t.Job.HasStdin:
 		spec.Stdin = strings.NewReader(t.Job.Stdin)
 	}
 	return l.Runner.Run(ctx, spec)
