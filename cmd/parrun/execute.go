@@ -55,8 +55,7 @@ func execute(ctx context.Context, o *Options, ios *iostreams.IOStreams) (exitCod
 	cfg.report.Stop = stopRun
 	rep := report.New(cfg.report, ios.Out, ios.ErrOut)
 
-	cfg.sched.Env = os.Environ()
-	cfg.sched.Notify = rep.Notice
+	cfg.sched.Env, cfg.sched.Notify = os.Environ(), rep.Notice
 	if room, limited := exec.ProcessRoom(); limited && !cfg.remote.Active() {
 		if note := cfg.sched.FitRoom(room); note != "" {
 			rep.Notice(note)

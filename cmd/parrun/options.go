@@ -116,6 +116,9 @@ func (o *Options) validate(cores int) (*config, error) {
 			return nil, err
 		}
 	}
+	if c.input.Pipe.RoundRobin && c.sched.Mode == sched.ModeProcess { // its jobs read a stream here
+		return nil, usageErr("--round-robin streams blocks to jobs on this machine: use --mode thread or coroutine, without --ssh")
+	}
 	return c, nil
 }
 
@@ -180,9 +183,9 @@ func (o *Options) validateInput(c *config) error {
 	if err := c.input.Check(); err != nil {
 		return usageErr("%w", err)
 	}
-	if p := &c.input.Pipe; p.Active() { // GNU's --pipe: -N records a block, -L lines a record; blocks are big: 1 read ahead
-		p.Records, p.Lines, p.Header = o.count("max-replace-args", o.MaxReplace, o.count("max-args", c.input.MaxArgs, 0)), o.count("max-lines", o.MaxLines, 0), o.Header
-		c.sched.QueueSize = o.count("queue-size", c.sched.QueueSize, 1)
+	if p := &c.input.Pipe; p.Active() { // GNU's --pipe: -N records a block, -L lines a record
+		p.Records, p.Lines, p.Header, p.Jobs = o.count("max-replace-args", o.MaxReplace, o.count("max-args", c.input.MaxArgs, 0)), o.count("max-lines", o.MaxLines, 0), o.Header, c.sched.Slots
+		c.sched.QueueSize = o.count("queue-size", c.sched.QueueSize, 1) // blocks are big: read 1 ahead
 	} else if o.given("header") { // the names, put into the templates as GNU does before it reads them
 		if c.outputs.Columns, err = c.input.TakeHeader(o.Header); err != nil {
 			return asFlagErr("header", err)
@@ -324,7 +327,7 @@ func (o *Options) given(flag string) bool {
 // count is flag's value v when given, else def.
 func (o *Options) count(flag string, v, def int) int {
 	if o.given(flag) {
-		return v
+		def = v
 	}
 	return def
 }

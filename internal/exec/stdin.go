@@ -8,8 +8,6 @@ import (
 	osexec "os/exec"
 	"sync"
 	"syscall"
-
-	"golang.org/x/sys/unix"
 )
 
 // A feeder writes a job's stdin through a pipe parrun owns, rather than
@@ -44,11 +42,13 @@ func newFeeder(cmd *osexec.Cmd, src io.Reader) (*feeder, error) {
 			if n > spliceBigPipe {
 				// A bigger pipe: the job reads its block in fewer, larger
 				// reads (best effort; the system may refuse the size).
-				unix.FcntlInt(uintptr(fdOf(w)), unix.F_SETPIPE_SZ, spliceBigPipe)
+				growPipe(w, spliceBigPipe)
 			}
 		}
 	}
-	f.prefill()
+	if _, whole := src.(interface{ Len() int }); whole || f.from >= 0 {
+		f.prefill() // an input known whole; a stream (--round-robin) is taken as the job reads it
+	}
 	return f, nil
 }
 
@@ -124,16 +124,6 @@ func (f *feeder) finish() (unread bool) {
 // default limit for unprivileged users (/proc/sys/fs/pipe-max-size).
 const spliceBigPipe = 1 << 20
 
-// spliceable reports whether at is a file the kernel can splice from.
-func spliceable(at io.ReaderAt) bool {
-	f, ok := at.(*os.File)
-	if !ok {
-		return false
-	}
-	fi, err := f.Stat()
-	return err == nil && fi.Mode().IsRegular()
-}
-
 // fdOf is f's descriptor, read without putting f in blocking mode (Fd
 // would). The caller keeps f open while it uses the descriptor.
 func fdOf(f *os.File) int {
@@ -142,36 +132,4 @@ func fdOf(f *os.File) int {
 		rc.Control(func(d uintptr) { fd = int(d) })
 	}
 	return fd
-}
-
-// splice moves the rest of the file range into the pipe, in the kernel:
-// with once, only what the pipe takes now, without waiting.
-func (f *feeder) splice(once bool) error {
-	rc, err := f.w.SyscallConn()
-	if err != nil {
-		return err
-	}
-	for f.left > 0 {
-		var n int64
-		var serr error
-		werr := rc.Write(func(fd uintptr) bool {
-			n, serr = unix.Splice(f.from, &f.off, int(fd), nil, int(min(f.left, 1<<20)), unix.SPLICE_F_NONBLOCK|unix.SPLICE_F_MOVE)
-			return once || serr != unix.EAGAIN // false: wait until the pipe takes more
-		})
-		switch {
-		case once && serr == unix.EAGAIN:
-			return nil
-		case serr != nil:
-			return serr
-		case werr != nil:
-			return werr
-		case n == 0:
-			return io.ErrUnexpectedEOF // the file is shorter than when it was cut
-		}
-		f.left -= n
-		if once {
-			return nil
-		}
-	}
-	return nil
 }

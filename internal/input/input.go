@@ -109,15 +109,17 @@ type Reader struct {
 	// shuffled holds the jobs left under Shuffle or Count, the input read
 	// whole (shuffled only under Shuffle); shuffleErr is the error that
 	// ended reading them.
-	shuffled   []*job.Job
-	shuffleErr error
-	readAll    bool
-	spread     int // Spread's share of records per job, once the input is read
-	closer     []io.Closer
-	blocks     *pipe.Splitter     // under --pipe
-	ranges     *pipe.FileSplitter // under --pipe, stdin a regular file
-	file       *os.File           // that file
-	parts      []*job.Job         // under --pipe-part, the ranges left
+	shuffled    []*job.Job
+	shuffleErr  error
+	readAll     bool
+	spread      int // Spread's share of records per job, once the input is read
+	closer      []io.Closer
+	blocks      *pipe.Splitter     // under --pipe
+	ranges      *pipe.FileSplitter // under --pipe, stdin a regular file
+	file        *os.File           // that file
+	parts       []*job.Job         // under --pipe-part, the ranges left
+	feed        *feed              // under --round-robin
+	firstBlocks []pipe.Block       // its first blocks, one a job
 }
 
 // rec is one input tuple: a value per source, and the record number it came

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
 	"unsafe"
 
 	"github.com/parrun/parrun/internal/job"
@@ -73,6 +74,11 @@ func (r *Reader) openPipe() (err error) {
 	if r.cfg.Pipe.Part {
 		return r.openParts()
 	}
+	if r.cfg.Pipe.RoundRobin {
+		sp, err := pipe.New(r.cfg.Stdin, r.cfg.Pipe)
+		r.feed = newFeed(sp)
+		return err
+	}
 	if f, ok := r.cfg.Stdin.(*os.File); ok && r.cfg.Pipe.Simple() {
 		fi, serr := f.Stat()
 		at, oerr := f.Seek(0, io.SeekCurrent)
@@ -89,6 +95,9 @@ func (r *Reader) openPipe() (err error) {
 // nextBlock is the job of the next block: its data is the job's stdin,
 // {#} its number.
 func (r *Reader) nextBlock() (*job.Job, error) {
+	if r.feed != nil {
+		return r.nextFeedJob()
+	}
 	if r.cfg.Pipe.Part {
 		if len(r.parts) == 0 {
 			return nil, io.EOF
@@ -113,4 +122,81 @@ func (r *Reader) nextBlock() (*job.Job, error) {
 	// The job gives the bytes back (Release) when it is done with them.
 	return &job.Job{Seq: b.Seq, Line: b.Seq, Stdin: unsafe.String(unsafe.SliceData(b.Data), len(b.Data)), HasStdin: true,
 		Release: b.Release}, nil
+}
+
+// A feed is --round-robin's cutter, shared by the jobs: each job's stdin
+// takes the next block from it once it has passed on the one it has, in
+// the order they ask (a ticket queue), so that jobs free at once take
+// turns, as GNU deals blocks around its jobs.
+type feed struct {
+	mu               sync.Mutex
+	turn             *sync.Cond
+	tickets, serving uint64
+	sp               *pipe.Splitter
+}
+
+func newFeed(sp *pipe.Splitter) *feed {
+	f := &feed{sp: sp}
+	f.turn = sync.NewCond(&f.mu)
+	return f
+}
+
+func (f *feed) next() (pipe.Block, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	t := f.tickets
+	f.tickets++
+	for t != f.serving {
+		f.turn.Wait()
+	}
+	defer f.turn.Broadcast()
+	f.serving++
+	return f.sp.Next()
+}
+
+// feedStdin is one --round-robin job's stdin.
+type feedStdin struct {
+	f    *feed
+	cur  pipe.Block
+	rest []byte
+}
+
+func (s *feedStdin) Read(p []byte) (int, error) {
+	for len(s.rest) == 0 {
+		s.cur.Release()
+		b, err := s.f.next()
+		if err != nil {
+			s.cur = pipe.Block{}
+			return 0, err
+		}
+		s.cur, s.rest = b, b.Data
+	}
+	n := copy(p, s.rest)
+	s.rest = s.rest[n:]
+	return n, nil
+}
+
+// nextFeedJob starts the next --round-robin job: one a block for the
+// first Jobs blocks, which are cut before any job runs, so that fewer
+// blocks make fewer jobs whatever the timing, as in GNU.
+func (r *Reader) nextFeedJob() (*job.Job, error) {
+	if r.seq == 0 {
+		for range max(r.cfg.Pipe.Jobs, 1) {
+			b, err := r.feed.next()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				return nil, err
+			}
+			r.firstBlocks = append(r.firstBlocks, b)
+		}
+	}
+	if len(r.firstBlocks) == 0 {
+		return nil, io.EOF
+	}
+	b := r.firstBlocks[0]
+	r.firstBlocks = r.firstBlocks[1:]
+	r.seq++
+	return &job.Job{Seq: r.seq, Line: r.seq, HasStdin: true, StdinStream: &feedStdin{f: r.feed, cur: b, rest: b.Data}}, nil
 }

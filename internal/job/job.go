@@ -63,6 +63,9 @@ type Job struct {
 	HasStdin           bool
 	StdinAt            io.ReaderAt
 	StdinOff, StdinLen int64
+	// StdinStream, when set, is the job's stdin read as it comes, once: a
+	// --round-robin job's share of the blocks. Such a job is not retried.
+	StdinStream io.Reader
 	// Release, when set, is called once no attempt will read Stdin again,
 	// to give back the memory it shares (a --pipe block): see DropStdin.
 	Release func()
@@ -76,7 +79,7 @@ type Job struct {
 // back what the stdin shares (Release); it returns the stdin's size.
 func (j *Job) DropStdin() int64 {
 	n := int64(len(j.Stdin)) + j.StdinLen
-	j.Stdin, j.StdinAt = "", nil
+	j.Stdin, j.StdinAt, j.StdinStream = "", nil, nil
 	if j.Release != nil {
 		j.Release()
 		j.Release = nil

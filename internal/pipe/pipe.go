@@ -52,6 +52,10 @@ type Options struct {
 	// lines, anything else a regular expression matching the header at
 	// the start of the input. The header goes before every block.
 	Header string
+	// RoundRobin (--round-robin) deals the blocks to at most Jobs jobs,
+	// each taking the next block when it is done with one.
+	RoundRobin bool
+	Jobs       int
 	// Warn, when set, receives GNU's notice that a record was longer
 	// than the block, which then grows.
 	Warn func(string)

@@ -50,6 +50,9 @@ func (r *run) runJob(j *job.Job, slot int, limited func(error)) (d *job.Done) {
 	if j.Retries != 0 {
 		tries = j.Retries
 	}
+	if j.StdinStream != nil {
+		tries = 1 // its input is read once, as it comes (--round-robin)
+	}
 	for {
 		d.Attempts++
 		d.Output = r.sink.Start(j, d.Command, slot)

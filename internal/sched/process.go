@@ -120,6 +120,9 @@ func (p *Process) Run(ctx context.Context, t *Task) *exec.Result {
 		return &exec.Result{ExitCode: -1, Start: time.Now(), Err: err}
 	}
 	stdin, err := t.Job.StdinText()
+	if t.Job.StdinStream != nil {
+		err = errors.New("--round-robin streams blocks to jobs on this machine: use --mode thread or coroutine, without --ssh")
+	}
 	if err != nil {
 		return &exec.Result{ExitCode: -1, Start: time.Now(), Err: err}
 	}

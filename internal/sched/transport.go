@@ -86,6 +86,8 @@ func (l *Local) Run(ctx context.Context, t *Task) *exec.Result {
 		KeepBackground: l.KeepBackground,
 	}
 	switch {
+	case t.Job.StdinStream != nil:
+		spec.Stdin = t.Job.StdinStream
 	case t.Job.StdinAt != nil:
 		spec.Stdin = io.NewSectionReader(t.Job.StdinAt, t.Job.StdinOff, t.Job.StdinLen)
 	case t.Job.HasStdin:
