@@ -5,7 +5,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"syscall"
 	"testing"
 )
@@ -23,7 +22,11 @@ func TestPipeMemoryBound(t *testing.T) {
 		t.Skip("moves 400 MB per mode")
 	}
 	bin := filepath.Join(t.TempDir(), "parrun")
-	build := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", bin, ".")
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatalf("the test builds parrun: %v", err)
+	}
+	build := exec.Command(gobin, "build", "-o", bin, ".")
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("building parrun: %v\n%s", err, out)
