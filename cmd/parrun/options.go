@@ -185,6 +185,7 @@ func (o *Options) validateInput(c *config) error {
 	}
 	if p := &c.input.Pipe; p.Active() { // GNU's --pipe: -N records a block, -L lines a record
 		p.Records, p.Lines, p.Header, p.Jobs = o.count("max-replace-args", o.MaxReplace, o.count("max-args", c.input.MaxArgs, 0)), o.count("max-lines", o.MaxLines, 0), o.Header, c.sched.Slots
+		p.TmpDir = c.report.TmpDir                                      // --cat's and --fifo's files
 		c.sched.QueueSize = o.count("queue-size", c.sched.QueueSize, 1) // blocks are big: read 1 ahead
 	} else if o.given("header") { // the names, put into the templates as GNU does before it reads them
 		if c.outputs.Columns, err = c.input.TakeHeader(o.Header); err != nil {
@@ -250,10 +251,8 @@ func (o *Options) validateSched(c *config) error {
 	if c.sched.Halt, err = sched.ParseHalt(o.Halt); err != nil {
 		return asFlagErr("halt", err)
 	}
-	if c.sched.Order, err = sched.ParseOrder(o.Order); err != nil {
-		return asFlagErr("order", err)
-	}
-	return nil
+	c.sched.Order, err = sched.ParseOrder(o.Order)
+	return asFlagErr("order", err)
 }
 
 // validateOutput checks the output flags (SPEC §4, §5).
@@ -278,10 +277,8 @@ func (o *Options) validateOutput(c *config) error {
 		return usageErr("%w", err)
 	}
 	c.sched.KeepOrder = c.sched.KeepOrder || c.sched.DryRun // GNU prints them as it starts them
-	if _, err := report.ParseProgress(c.progress, false); err != nil {
-		return asFlagErr("progress", err)
-	}
-	return nil
+	_, err = report.ParseProgress(c.progress, false)
+	return asFlagErr("progress", err)
 }
 
 // validateScaleOut checks the flags of SPEC §8. Hosts put the run in

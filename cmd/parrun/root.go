@@ -183,6 +183,8 @@ lists every GNU flag: same, alias, differs, or not supported.`,
 	f.Var(settings.NewValue(&o.c.input.Pipe.RecStart, "", pipe.Text, "string"), "recstart", "--pipe: records start with `STR`")
 	f.BoolVar(&o.c.input.Pipe.Regexp, "regexp", false, "--pipe: --recend and --recstart are regular expressions")
 	f.BoolVar(&o.c.input.Pipe.RoundRobin, "round-robin", false, "--pipe: -j jobs in all, each taking the next block when free (GNU)")
+	f.BoolVar(&o.c.input.Pipe.Cat, "cat", false, "--pipe: each block in a file of its own, {} its name, not on stdin (GNU)")
+	f.BoolVar(&o.c.input.Pipe.Fifo, "fifo", false, "--pipe: each block through a named pipe, {} its name, not on stdin (GNU)")
 	f.StringVar(&o.Header, "header", "", "take column names from each input's first record: {name} is its column (`:`; 0: file names; GNU)")
 	f.StringVar(&o.c.input.Trim, "trim", "", "trim blanks around each value: n, l, r, lr or rl (default lr with --colsep, else n; GNU)")
 	f.BoolVarP(&o.c.input.SkipBlank, "no-run-if-empty", "r", false, "run no job for a record of only blanks (GNU, xargs)")

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"sync"
 	"unsafe"
 
@@ -17,7 +18,12 @@ import (
 // its blocks are no records to split or number. GNU 20221122 ignores -a,
 // :::: and ::: under --pipe and reads stdin all the same; parrun says so.
 func (cfg *Config) checkPipe() error {
-	if cfg.Pipe.Part {
+	switch {
+	case cfg.Pipe.Cat && cfg.Pipe.Fifo:
+		return errors.New("--cat and --fifo both say how a block reaches its job: give one")
+	case cfg.Pipe.RoundRobin && (cfg.Pipe.Cat || cfg.Pipe.Fifo):
+		return errors.New("--round-robin streams blocks to its jobs' stdin: not with --cat or --fifo")
+	case cfg.Pipe.Part:
 		return cfg.checkPipePart()
 	}
 	switch {
@@ -92,9 +98,22 @@ func (r *Reader) openPipe() (err error) {
 	return err
 }
 
-// nextBlock is the job of the next block: its data is the job's stdin,
-// {#} its number.
+// nextBlock is the job of the next block: its data is the job's stdin
+// (or under --cat and --fifo a file named {}), {#} its number.
 func (r *Reader) nextBlock() (*job.Job, error) {
+	j, err := r.nextBlock1()
+	if err == nil && (r.cfg.Pipe.Cat || r.cfg.Pipe.Fifo) {
+		j.StdinAs = "fifo"
+		if r.cfg.Pipe.Cat {
+			j.StdinAs = "cat"
+		}
+		name := filepath.Join(cmp.Or(r.cfg.Pipe.TmpDir, os.TempDir()), fmt.Sprintf("parrun-%d-%d.%s", os.Getpid(), j.Seq, j.StdinAs))
+		j.Whole, j.Args = []string{name}, []string{name}
+	}
+	return j, err
+}
+
+func (r *Reader) nextBlock1() (*job.Job, error) {
 	if r.feed != nil {
 		return r.nextFeedJob()
 	}

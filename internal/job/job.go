@@ -63,6 +63,10 @@ type Job struct {
 	HasStdin           bool
 	StdinAt            io.ReaderAt
 	StdinOff, StdinLen int64
+	// StdinAs, "cat" or "fifo" (--cat, --fifo), makes the stdin above the
+	// file Whole[0] names instead, a temporary file or a named pipe made
+	// for each attempt (the job's own stdin is then /dev/null).
+	StdinAs string
 	// StdinStream, when set, is the job's stdin read as it comes, once: a
 	// --round-robin job's share of the blocks. Such a job is not retried.
 	StdinStream io.Reader

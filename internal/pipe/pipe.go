@@ -56,6 +56,11 @@ type Options struct {
 	// each taking the next block when it is done with one.
 	RoundRobin bool
 	Jobs       int
+	// Cat (--cat) and Fifo (--fifo) give each job its block as a file
+	// in TmpDir ("": the system's) — a temporary file, or a named pipe —
+	// whose name is {}, instead of on stdin.
+	Cat, Fifo bool
+	TmpDir    string
 	// Warn, when set, receives GNU's notice that a record was longer
 	// than the block, which then grows.
 	Warn func(string)

@@ -80,6 +80,13 @@ func (r *run) attempt(j *job.Job, d *job.Done, slot int, limited func(error)) *e
 	if j.Timeout > 0 {
 		timeout = j.Timeout
 	}
+	if j.StdinAs != "" { // --cat, --fifo: the block is a file for this attempt
+		done, err := blockFile(j)
+		if err != nil {
+			return notRun(err)
+		}
+		defer done()
+	}
 	env := r.env(j, slot)
 	task := &Task{Job: j, Slot: slot, Argv: r.argv(d.Command.Argv), Dir: cmp.Or(j.Dir, r.opts.Dir), Env: env, JobEnv: env[len(r.opts.Env):], Timeout: timeout}
 	task.Stdout, task.Stderr = job.Streams(d.Output)

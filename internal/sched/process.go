@@ -120,7 +120,12 @@ func (p *Process) Run(ctx context.Context, t *Task) *exec.Result {
 		return &exec.Result{ExitCode: -1, Start: time.Now(), Err: err}
 	}
 	stdin, err := t.Job.StdinText()
-	if t.Job.StdinStream != nil {
+	switch {
+	case t.Job.StdinAs != "" && h.Remote:
+		err = errors.New("--cat and --fifo make each block a file on this machine: not over --ssh")
+	case t.Job.StdinAs != "":
+		stdin = "" // the block is a file the command names (blockFile)
+	case t.Job.StdinStream != nil:
 		err = errors.New("--round-robin streams blocks to jobs on this machine: use --mode thread or coroutine, without --ssh")
 	}
 	if err != nil {

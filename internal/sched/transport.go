@@ -86,6 +86,7 @@ func (l *Local) Run(ctx context.Context, t *Task) *exec.Result {
 		KeepBackground: l.KeepBackground,
 	}
 	switch {
+	case t.Job.StdinAs != "": // the block is a file the command names (blockFile)
 	case t.Job.StdinStream != nil:
 		spec.Stdin = t.Job.StdinStream
 	case t.Job.StdinAt != nil:
