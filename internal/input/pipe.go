@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"unsafe"
 
 	"github.com/parrun/parrun/internal/job"
@@ -94,9 +95,47 @@ func (r *Reader) openPipe() (err error) {
 			return err
 		}
 	}
-	r.blocks, err = pipe.New(r.cfg.Stdin, r.cfg.Pipe)
+	in := r.cfg.Stdin
+	if r.cfg.Pipe.BlockTimeout > 0 {
+		if in, err = r.pollable(in); err != nil {
+			return err
+		}
+	}
+	r.blocks, err = pipe.New(in, r.cfg.Pipe)
 	return err
 }
+
+// pollable returns stdin as a file that takes read deadlines, for
+// --block-timeout: when it is a pipe, a descriptor of its own, non-blocking
+// (which the pipe's other users do not see: its read end is parrun's
+// alone), made blocking again by Close.
+func (r *Reader) pollable(in io.Reader) (io.Reader, error) {
+	f, ok := in.(*os.File)
+	if !ok {
+		return in, nil // a reader of a test: no deadlines, no time-out
+	}
+	fi, err := f.Stat()
+	if err != nil || fi.Mode()&os.ModeNamedPipe == 0 {
+		return nil, errors.New("--block-timeout needs stdin to be a pipe (tail -f FILE | parrun --pipe …)")
+	}
+	fd, err := syscall.Dup(int(f.Fd()))
+	if err == nil {
+		err = syscall.SetNonblock(fd, true)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("--block-timeout: %w", err)
+	}
+	nb := os.NewFile(uintptr(fd), f.Name())
+	r.closer = append(r.closer, closerFunc(func() error {
+		defer syscall.SetNonblock(fd, false)
+		return nb.Close()
+	}))
+	return nb, nil
+}
+
+type closerFunc func() error
+
+func (c closerFunc) Close() error { return c() }
 
 // nextBlock is the job of the next block: its data is the job's stdin
 // (or under --cat and --fifo a file named {}), {#} its number.

@@ -12,10 +12,12 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"regexp"
 	"slices"
 	"strconv"
 	"sync/atomic"
+	"time"
 )
 
 // DefaultBlock is --block's default, GNU's 1M.
@@ -61,6 +63,11 @@ type Options struct {
 	// whose name is {}, instead of on stdin.
 	Cat, Fifo bool
 	TmpDir    string
+	// BlockTimeout, when positive, ends a round that has not filled its
+	// block after that long (--block-timeout): the records read so far go
+	// out, for a slow producer such as tail -f. The reader must then
+	// support read deadlines (a pollable pipe).
+	BlockTimeout time.Duration
 	// Warn, when set, receives GNU's notice that a record was longer
 	// than the block, which then grows.
 	Warn func(string)
@@ -72,23 +79,24 @@ type Options struct {
 // once, by the read, and the rest of a round's data (less than a record)
 // once more into the next round's buffer.
 type Splitter struct {
-	r      io.Reader
-	o      Options
-	block  int    // the block size now (it grows past a long record)
-	end    []byte // RecEnd
-	sep    []byte // RecEnd+RecStart: what a boundary looks like
-	re     *regexp.Regexp
-	header []byte
-	buf    []byte // bytes read; those from off on are not cut yet
-	off    int
-	shared *share      // who holds buf: this Splitter and its blocks
-	free   chan []byte // released round buffers, for the next rounds
-	chunk  int64       // GNU's chunk number: each cut counts, empty ones too
-	ready  []Block
-	eof    bool
-	err    error
-	done   bool
-	began  bool
+	r        io.Reader
+	o        Options
+	block    int    // the block size now (it grows past a long record)
+	end      []byte // RecEnd
+	sep      []byte // RecEnd+RecStart: what a boundary looks like
+	re       *regexp.Regexp
+	header   []byte
+	buf      []byte // bytes read; those from off on are not cut yet
+	off      int
+	shared   *share      // who holds buf: this Splitter and its blocks
+	free     chan []byte // released round buffers, for the next rounds
+	chunk    int64       // GNU's chunk number: each cut counts, empty ones too
+	ready    []Block
+	eof      bool
+	timedOut bool // the last fill ran out of --block-timeout
+	err      error
+	done     bool
+	began    bool
 }
 
 // A Block is one job's input: Data (the header included) and its number
@@ -202,6 +210,10 @@ func (s *Splitter) round() {
 		s.done = true
 		return
 	}
+	if s.timedOut {
+		s.timedOut = false
+		return // a partial block is no sign of a long record: GNU grows no block then
+	}
 	if !cut && s.block < maxBlock {
 		old := s.block
 		s.block = min(int(math.Ceil(float64(old)*1.3+1)), maxBlock)
@@ -218,6 +230,10 @@ func (s *Splitter) data() []byte { return s.buf[s.off:] }
 // (GNU's read_block), or the input ends. The data not yet cut moves to a
 // buffer of its own first, so that no block's bytes are written again.
 func (s *Splitter) fill() {
+	if dl, ok := s.r.(interface{ SetReadDeadline(time.Time) error }); ok && s.o.BlockTimeout > 0 {
+		dl.SetReadDeadline(time.Now().Add(s.o.BlockTimeout))
+		defer dl.SetReadDeadline(time.Time{})
+	}
 	want := s.block - len(s.data())%s.block
 	next := s.buffer(len(s.data()) + want)[:len(s.data())]
 	copy(next, s.data())
@@ -233,6 +249,9 @@ func (s *Splitter) fill() {
 		switch {
 		case errors.Is(err, io.EOF):
 			s.eof = true
+			return
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			s.timedOut = true // --block-timeout: cut what there is
 			return
 		case err != nil:
 			s.err = fmt.Errorf("reading standard input: %w", err)
