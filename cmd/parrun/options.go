@@ -123,16 +123,10 @@ func (o *Options) validate(cores int) (*config, error) {
 }
 
 // recordsPerJob is how many records a job takes: -n N, or GNU's -N N and
-// -L N, the last of them given; 0 (-n 0, -N0) means one record that
+// -L N (-N first, then -L, then -n); 0 (-n 0, -N0) means one record that
 // substitutes nothing, as GNU's "read 1 argument but insert none".
 func recordsPerJob(o *Options) (n int, noValues bool) {
-	n = o.c.input.MaxArgs
-	switch {
-	case o.given("max-replace-args"):
-		n = o.MaxReplace
-	case o.given("max-lines"):
-		n = o.MaxLines
-	}
+	n = o.count("max-replace-args", o.MaxReplace, o.count("max-lines", o.MaxLines, o.c.input.MaxArgs))
 	if n == 0 {
 		return 1, true
 	}

@@ -182,6 +182,7 @@ lists every GNU flag: same, alias, differs, or not supported.`,
 	f.Var(settings.NewValue(&o.c.input.Pipe.RecEnd, "", pipe.Text, "string"), "recend", "--pipe: records end with `STR` (default \\n)")
 	f.Var(settings.NewValue(&o.c.input.Pipe.RecStart, "", pipe.Text, "string"), "recstart", "--pipe: records start with `STR`")
 	f.BoolVar(&o.c.input.Pipe.Regexp, "regexp", false, "--pipe: --recend and --recstart are regular expressions")
+	f.BoolVar(&o.c.input.Pipe.RemoveRecSep, "remove-rec-sep", false, "--pipe: take --recend and --recstart out of each block (GNU's --rrs)")
 	f.BoolVar(&o.c.input.Pipe.RoundRobin, "round-robin", false, "--pipe: -j jobs in all, each taking the next block when free (GNU)")
 	f.Var(settings.NewDuration(&o.c.input.Pipe.BlockTimeout, "", job.ParseDuration), "block-timeout", "--pipe: send the records read so far after this long without a full block (GNU)")
 	f.BoolVar(&o.c.input.Pipe.Cat, "cat", false, "--pipe: each block in a file of its own, {} its name, not on stdin (GNU)")

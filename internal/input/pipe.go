@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"syscall"
 	"unsafe"
@@ -256,5 +257,8 @@ func (r *Reader) nextFeedJob() (*job.Job, error) {
 	b := r.firstBlocks[0]
 	r.firstBlocks = r.firstBlocks[1:]
 	r.seq++
+	if h := r.feed.sp.Header(); len(h) > 0 { // the header once a job, as GNU's --round-robin
+		b.Data = append(slices.Clip(h), b.Data...)
+	}
 	return &job.Job{Seq: r.seq, Line: r.seq, HasStdin: true, StdinStream: &feedStdin{f: r.feed, cur: b, rest: b.Data}}, nil
 }

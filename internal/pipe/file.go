@@ -30,9 +30,9 @@ type FileSplitter struct {
 }
 
 // Simple reports whether o cuts by size at a fixed boundary only, what a
-// FileSplitter does: no -N, -L, --regexp or --header.
+// FileSplitter does: no -N, -L, --regexp, --header or --rrs.
 func (o Options) Simple() bool {
-	return o.Records == 0 && o.Lines == 0 && !o.Regexp && o.Header == ""
+	return o.Records == 0 && o.Lines == 0 && !o.Regexp && o.Header == "" && !o.RemoveRecSep
 }
 
 // NewFile returns a FileSplitter for size bytes of at from start.

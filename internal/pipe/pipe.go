@@ -47,6 +47,9 @@ type Options struct {
 	RecEnd, RecStart *string
 	// Regexp reads RecEnd and RecStart as regular expressions.
 	Regexp bool
+	// RemoveRecSep (--rrs) takes the separators out of each block: every
+	// RecEnd+RecStart, a RecStart at its start, a RecEnd at its end.
+	RemoveRecSep bool
 	// Records, when positive, cuts blocks of that many records (-N)
 	// instead of by size; Lines makes a record that many lines (-L).
 	Records, Lines int
@@ -55,7 +58,9 @@ type Options struct {
 	// the start of the input. The header goes before every block.
 	Header string
 	// RoundRobin (--round-robin) deals the blocks to at most Jobs jobs,
-	// each taking the next block when it is done with one.
+	// each taking the next block when it is done with one. The header
+	// then goes to each job once, before its first block (Header), not
+	// before every block.
 	RoundRobin bool
 	Jobs       int
 	// Cat (--cat) and Fifo (--fifo) give each job its block as a file
@@ -79,24 +84,27 @@ type Options struct {
 // once, by the read, and the rest of a round's data (less than a record)
 // once more into the next round's buffer.
 type Splitter struct {
-	r        io.Reader
-	o        Options
-	block    int    // the block size now (it grows past a long record)
-	end      []byte // RecEnd
-	sep      []byte // RecEnd+RecStart: what a boundary looks like
-	re       *regexp.Regexp
-	header   []byte
-	buf      []byte // bytes read; those from off on are not cut yet
-	off      int
-	shared   *share      // who holds buf: this Splitter and its blocks
-	free     chan []byte // released round buffers, for the next rounds
-	chunk    int64       // GNU's chunk number: each cut counts, empty ones too
-	ready    []Block
-	eof      bool
-	timedOut bool // the last fill ran out of --block-timeout
-	err      error
-	done     bool
-	began    bool
+	r     io.Reader
+	o     Options
+	block int    // the block size now (it grows past a long record)
+	end   []byte // RecEnd
+	sep   []byte // RecEnd+RecStart: what a boundary looks like
+	re    *regexp.Regexp
+	// reStart and reEnd, under Regexp with RemoveRecSep: RecStart at the
+	// start of a block, RecEnd at its end.
+	reStart, reEnd *regexp.Regexp
+	header         []byte
+	buf            []byte // bytes read; those from off on are not cut yet
+	off            int
+	shared         *share      // who holds buf: this Splitter and its blocks
+	free           chan []byte // released round buffers, for the next rounds
+	chunk          int64       // GNU's chunk number: each cut counts, empty ones too
+	ready          []Block
+	eof            bool
+	timedOut       bool // the last fill ran out of --block-timeout
+	err            error
+	done           bool
+	began          bool
 }
 
 // A Block is one job's input: Data (the header included) and its number
@@ -161,6 +169,9 @@ func New(r io.Reader, o Options) (*Splitter, error) {
 			return nil, fmt.Errorf("--recend/--recstart with --regexp: %w", err)
 		}
 		s.re = re
+		if o.RemoveRecSep {
+			s.reStart, s.reEnd = regexp.MustCompile("^(?:"+start+")"), regexp.MustCompile("(?:"+end+")$")
+		}
 	case len(s.sep) == 0:
 		return nil, errors.New("--recend and --recstart are both empty: records cannot be told apart")
 	}
@@ -285,13 +296,40 @@ func (s *Splitter) cut(n int) {
 	}
 	data := s.buf[s.off : s.off+n : s.off+n]
 	s.off += n
-	if len(s.header) > 0 {
+	if s.o.RemoveRecSep {
+		data = s.removeRecSep(data) // a copy: nothing shared
+	}
+	if len(s.header) > 0 && !s.o.RoundRobin {
 		data = append(slices.Clip(s.header), data...) // a copy: nothing shared
+	}
+	if s.o.RemoveRecSep || (len(s.header) > 0 && !s.o.RoundRobin) {
 		s.ready = append(s.ready, Block{Data: data, Seq: s.chunk})
 		return
 	}
 	s.shared.refs.Add(1)
 	s.ready = append(s.ready, Block{Data: data, Seq: s.chunk, sh: s.shared})
+}
+
+// Header is the --header the blocks carry, read with the first block.
+func (s *Splitter) Header() []byte { return s.header }
+
+// removeRecSep is data without its record separators, as GNU's
+// remove_rec_sep: each RecEnd+RecStart, then a RecStart at the start and
+// a RecEnd at the end.
+func (s *Splitter) removeRecSep(data []byte) []byte {
+	if s.re != nil {
+		out := s.re.ReplaceAll(data, nil)
+		if m := s.reStart.FindIndex(out); m != nil {
+			out = out[m[1]:]
+		}
+		if m := s.reEnd.FindIndex(out); m != nil {
+			out = out[:m[0]]
+		}
+		return out
+	}
+	out := bytes.ReplaceAll(data, s.sep, nil)
+	out = bytes.TrimPrefix(out, s.sep[len(s.end):])
+	return bytes.TrimSuffix(out, s.end)
 }
 
 // cutLast cuts at the last boundary in the data (GNU's pass and
