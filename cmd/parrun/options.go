@@ -116,7 +116,7 @@ func (o *Options) validate(cores int) (*config, error) {
 			return nil, err
 		}
 	}
-	if c.input.Pipe.RoundRobin && c.sched.Mode == sched.ModeProcess { // its jobs read a stream here
+	if p := c.input.Pipe; p.RoundRobin && !p.Part && c.sched.Mode == sched.ModeProcess { // its jobs read a stream here
 		return nil, usageErr("--round-robin streams blocks to jobs on this machine: use --mode thread or coroutine, without --ssh")
 	}
 	return c, nil

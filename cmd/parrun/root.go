@@ -178,7 +178,7 @@ lists every GNU flag: same, alias, differs, or not supported.`,
 	f.BoolVar(&o.c.input.CSV, "csv", false, "split each record into columns as CSV, quotes and all (at --colsep's text, else commas; GNU)")
 	f.BoolVar(&o.c.input.Pipe.On, "pipe", false, "cut stdin into blocks of records, each a job's stdin (GNU)")
 	f.BoolVar(&o.c.input.Pipe.Part, "pipe-part", false, "--pipe for -a FILE, each job reading its part of the file in place (GNU)")
-	f.Var(settings.NewValue(&o.c.input.Pipe.Block, "1M", pipe.ParseSize, "size"), "block", "--pipe's block size: 1M, 512k… (GNU)")
+	f.Var(settings.NewValue(&o.c.input.Pipe.Block, "", pipe.ParseSize, "size"), "block", "--pipe's block size: 1M (default), 512k…; -N: N parts a job slot for --pipe-part (default -10; GNU)")
 	f.Var(settings.NewValue(&o.c.input.Pipe.RecEnd, "", pipe.Text, "string"), "recend", "--pipe: records end with `STR` (default \\n)")
 	f.Var(settings.NewValue(&o.c.input.Pipe.RecStart, "", pipe.Text, "string"), "recstart", "--pipe: records start with `STR`")
 	f.BoolVar(&o.c.input.Pipe.Regexp, "regexp", false, "--pipe: --recend and --recstart are regular expressions")

@@ -55,6 +55,14 @@ func (cfg *Config) checkPipePart() error {
 // openParts cuts each -a file into --pipe-part's ranges, numbered on from
 // one file to the next.
 func (r *Reader) openParts() error {
+	var total int64
+	for _, s := range r.cfg.Sources {
+		if fi, err := os.Stat(s.File); err == nil {
+			total += fi.Size()
+		}
+	}
+	o := r.cfg.Pipe
+	o.Block, o.RoundRobin = o.PartBlock(total), false
 	for _, s := range r.cfg.Sources {
 		f, err := r.open(s.File)
 		if err != nil {
@@ -64,7 +72,7 @@ func (r *Reader) openParts() error {
 		if err != nil {
 			return fmt.Errorf("--pipe-part: %w", err)
 		}
-		rs, err := pipe.Parts(f.(*os.File), fi.Size(), r.cfg.Pipe)
+		rs, err := pipe.Parts(f.(*os.File), fi.Size(), o)
 		if err != nil {
 			return err
 		}

@@ -98,10 +98,27 @@ func (s *FileSplitter) lastBoundary(from, to int64) (int64, error) {
 	return -1, nil
 }
 
+// PartBlock is --pipe-part's block size for files of total bytes in all:
+// Block when positive, else GNU's 1 + total / Jobs / N for --block -N
+// (-10 when not given, -1 under --round-robin: one part a job slot).
+func (o Options) PartBlock(total int64) int {
+	n := -o.Block
+	switch {
+	case o.Block > 0:
+		return o.Block
+	case o.RoundRobin:
+		n = 1
+	case o.Block == 0:
+		n = 10
+	}
+	return int(min(1+total/int64(max(o.Jobs, 1))/int64(n), maxBlock))
+}
+
 // Parts cuts size bytes of a seekable file into --pipe-part's ranges, as
 // GNU's find_split_positions: from each multiple of the block size past
 // the last cut, forward to the next boundary, which starts the next range
 // (so ranges are at least a block long, where --pipe's are at most).
+// o.Block must be positive here (PartBlock).
 func Parts(at io.ReaderAt, size int64, o Options) ([]Range, error) {
 	s, err := NewFile(at, 0, size, o)
 	if err != nil {

@@ -39,7 +39,9 @@ type Options struct {
 	// On is --pipe; Part is --pipe-part, which cuts seekable files in
 	// place (Parts) and implies it.
 	On, Part bool
-	// Block is --block's size in bytes; 0 is DefaultBlock.
+	// Block is --block's size in bytes; 0 is DefaultBlock, and for
+	// --pipe-part GNU's -10: a negative -N makes N parts a job slot (Jobs)
+	// of the files' whole size.
 	Block int
 	// RecEnd and RecStart are --recend and --recstart (nil: not given);
 	// a record ends where RecEnd is followed by RecStart. RecEnd is "\n"
@@ -146,6 +148,9 @@ func (sh *share) drop() {
 func New(r io.Reader, o Options) (*Splitter, error) {
 	if o.Block == 0 {
 		o.Block = DefaultBlock
+	}
+	if o.Block < 0 {
+		return nil, fmt.Errorf("--block %d: a negative block (N parts a job slot) is --pipe-part's", o.Block)
 	}
 	end, start := "", ""
 	switch {

@@ -134,7 +134,7 @@ func TestReleaseReuses(t *testing.T) {
 
 func TestNewRefuses(t *testing.T) {
 	for _, o := range []Options{
-		{Block: -1},
+		{Block: -1}, // --pipe-part's
 		{Records: -1},
 		{RecEnd: str(""), RecStart: str("")},
 		{Regexp: true, RecEnd: str("(")},
@@ -151,7 +151,10 @@ func TestParseSize(t *testing.T) {
 		want int
 	}{
 		{"1", 1}, {"10M", 10 << 20}, {"1m", 1e6}, {"1k", 1000}, {"1K", 1024}, {"1Ki", 1024}, {"1ki", 1024},
-		{"1.5K", 1536}, {"1G", 1 << 30}, {"2G", -1}, {"x", -1}, {"-1", -1}, {"0", -1}, {"3G", -1}, {"", -1}, {"1KB", -1},
+		{"1.5K", 1536}, {"1G", 1 << 30}, {"2G", -1}, {"x", -1}, {"-1.5", -1}, {"-1k", -1}, {"0", -1}, {"3G", -1}, {"", -1}, {"1KB", -1},
+	}
+	if n, err := ParseSize("-10"); n != -10 || err != nil { // --pipe-part's parts a job slot
+		t.Errorf(`ParseSize("-10") = %d, %v; want -10`, n, err)
 	}
 	for _, tt := range tests {
 		got, err := ParseSize(tt.in)
@@ -202,4 +205,26 @@ func FuzzSplit(f *testing.F) {
 			t.Fatalf("%+v: blocks of %q join to %q", o, in, got)
 		}
 	})
+}
+
+// TestPartBlock checks GNU's --pipe-part block sizes: a size as given, or
+// 1 + total / slots / N for --block -N, -10 by default, -1 with
+// --round-robin.
+func TestPartBlock(t *testing.T) {
+	tests := []struct {
+		o     Options
+		total int64
+		want  int
+	}{
+		{Options{Block: 700}, 3893, 700},
+		{Options{Jobs: 2}, 3893, 1 + 3893/2/10},
+		{Options{Block: -3, Jobs: 2}, 3893, 1 + 3893/2/3},
+		{Options{RoundRobin: true, Jobs: 3}, 3893, 1 + 3893/3},
+		{Options{Block: -1}, 0, 1},
+	}
+	for _, tt := range tests {
+		if got := tt.o.PartBlock(tt.total); got != tt.want {
+			t.Errorf("%+v.PartBlock(%d) = %d; want %d", tt.o, tt.total, got, tt.want)
+		}
+	}
 }

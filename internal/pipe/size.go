@@ -14,8 +14,12 @@ var sizePattern = regexp.MustCompile(`^([0-9]+(?:\.[0-9]*)?|\.[0-9]+)([KMGTPkmgt
 
 // ParseSize reads --block's size as GNU parallel does: 1M is 1048576, 1m
 // 1000000, 1.5K 1536; a size must be at least one byte and below 2 GiB.
-// GNU's arithmetic (1M-12*2k) and negative sizes are not taken.
+// A negative whole number -N is --pipe-part's "N blocks a job slot",
+// returned as it is. GNU's arithmetic (1M-12*2k) is not taken.
 func ParseSize(s string) (int, error) {
+	if n, err := strconv.Atoi(s); err == nil && n < 0 {
+		return n, nil
+	}
 	m := sizePattern.FindStringSubmatch(s)
 	if m == nil {
 		return 0, fmt.Errorf("bad size %q: want bytes, or a number with K, M, G (1024s) or k, m, g (1000s): 10M, 512k", s)
