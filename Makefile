@@ -7,12 +7,12 @@ STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 # The systems parrun builds for besides this one (README: Platforms).
 CROSS    ?= darwin/amd64 darwin/arm64 freebsd/amd64 linux/arm64
 
-.PHONY: all build test test-short lint cross fuzz demo bench clean
+.PHONY: all build test test-short lint cross fuzz demo bench clean man
 
 all: build
 
 build:
-	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN) ./cmd/parrun
+	CGO_ENABLED=0 $(GO) build -trimpath -buildvcs=auto -o $(BIN) ./cmd/parrun
 
 # The test command CI runs (README): vet, then every test with the race
 # detector, the end-to-end scripts included.
@@ -40,6 +40,11 @@ cross:
 		if echo "$$out" | grep -q 'parrun_needs_a_POSIX_system__Windows_is_not_supported'; then \
 			echo "== GOOS=windows: refused, as it should be"; \
 		else echo "GOOS=windows: want the one clear build error, got: $$out"; exit 1; fi
+
+# docs/parrun.1, the man page, generated from the command (cobra's doc
+# package); TestManPage fails in CI when it is not current.
+man:
+	$(GO) test ./cmd/parrun -run '^TestManPage$$' -count=1 -args -update-man
 
 # Every fuzz target, one after the other, FUZZTIME each.
 fuzz:

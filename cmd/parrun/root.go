@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/parrun/parrun/internal/buildinfo"
 	"github.com/parrun/parrun/internal/completion"
 	"github.com/parrun/parrun/internal/exec"
 	"github.com/parrun/parrun/internal/gnuargs"
@@ -103,7 +104,7 @@ lists every GNU flag: same, alias, differs, or not supported.`,
 
   # structured jobs: one JSON object per line, with env, dir, timeout, retries
   parrun --jsonl < jobs.jsonl`,
-		Version:               version,
+		Version:               buildinfo.Version(version),
 		SilenceUsage:          true,
 		SilenceErrors:         true,
 		DisableFlagsInUseLine: true,
@@ -126,8 +127,8 @@ lists every GNU flag: same, alias, differs, or not supported.`,
 	// No "help" subcommand: "parrun help" runs a program called help, like
 	// any other COMMAND. --help still works.
 	cmd.SetHelpCommand(&cobra.Command{Hidden: true, Use: "no-help-command"})
-	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
-		return &FlagError{Err: settings.Plain(err)}
+	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return &FlagError{Err: settings.Suggest(settings.Plain(err), c.Flags())}
 	})
 	f := cmd.Flags()
 	// The first positional argument starts the command: flags after it
@@ -144,7 +145,7 @@ lists every GNU flag: same, alias, differs, or not supported.`,
 	f.BoolVarP(&o.Null, "null", "0", false, "records are separated by NUL (find -print0)")
 	f.StringVarP(&o.Delimiter, "delimiter", "d", "", "records are separated by `STR` (C escapes allowed)")
 	f.StringVar(&o.Colsep, "colsep", "", "split each record into columns {1}, {2}… at `REGEX`")
-	f.IntVarP(&o.c.input.MaxArgs, "max-args", "n", 1, "put `N` records into each job (0: one record that substitutes nothing)")
+	f.IntVarP(&o.c.input.MaxArgs, "max-args", "n", 1, "`N` records a job (0: one, substituting nothing)")
 	f.IntVarP(&o.MaxReplace, "max-replace-args", "N", 1, "GNU's -N: as -n")
 	f.IntVarP(&o.MaxLines, "max-lines", "L", 1, "GNU's -L: as -n, a record per line")
 	f.BoolVar(&o.c.input.JSONL, "jsonl", false, "each input line is a JSON object describing one job")
@@ -159,20 +160,20 @@ lists every GNU flag: same, alias, differs, or not supported.`,
 	f.StringVar(&o.Replace.BaseNoExt, "basenameextensionreplace", "", "spell {/.} as `STR` (GNU --bner)")
 	f.StringVar(&o.Replace.Seq, "seqreplace", "", "spell {#} as `STR`")
 	f.StringVar(&o.Replace.Slot, "slotreplace", "", "spell {%} as `STR`")
-	f.BoolVar(&o.Replace.Plus, "plus", false, "GNU's --plus replacement strings: {..} {+/} {##} {0#} {:-x} {#re} {%re} {/re/s} …")
+	f.BoolVar(&o.Replace.Plus, "plus", false, "GNU's --plus strings: {..} {+/} {##} {0#} {:-x} {/re/s}…")
 	o.NumberOf = map[string]*bool{}
 	for _, what := range []string{"cpus", "cores", "threads", "sockets"} {
 		o.NumberOf[what] = f.Bool("number-of-"+what, false, "print the number of CPU "+what+" and exit (GNU)")
 	}
-	f.BoolVar(&o.c.report.Files, "files", false, "save each job's stdout in a file in --tmpdir and print its name (GNU)")
+	f.BoolVar(&o.c.report.Files, "files", false, "save stdout in files in --tmpdir, print their names (GNU)")
 	f.StringVar(&o.c.report.TmpDir, "tmpdir", "", "spill output and keep --files in `DIR` (default $TMPDIR; GNU)")
-	f.Int64Var(&o.TotalJobs, "total-jobs", -1, "the number of jobs, for --progress, when the input cannot tell (GNU)")
-	f.StringVar(&o.TagString, "tagstring", "", "tag output lines with `STR` (replacement strings allowed) and a TAB (GNU)")
-	f.BoolVarP(&o.Multi, "multiple-args", "m", false, "GNU's -m: as many records a job as its command line takes, shared among the job slots")
-	f.BoolVarP(&o.Context, "context-replace", "X", false, "GNU's -X: as -m, repeating each word that holds {} once per record")
+	f.Int64Var(&o.TotalJobs, "total-jobs", -1, "jobs in all, for --progress, when unknown (GNU)")
+	f.StringVar(&o.TagString, "tagstring", "", "tag output lines with `STR` and a TAB (GNU)")
+	f.BoolVarP(&o.Multi, "multiple-args", "m", false, "GNU's -m: records a job while its line takes them")
+	f.BoolVarP(&o.Context, "context-replace", "X", false, "GNU's -X: as -m, each word with {} once a record")
 	f.BoolVar(&o.Xargs, "xargs", false, "as many records a job as its command line takes (GNU)")
-	f.IntVarP(&o.MaxChars, "max-chars", "s", 0, "with -m, -X, --xargs: command lines of at most `N` bytes (default 128 KiB)")
-	f.BoolVar(&o.c.input.Shuffle, "shuf", false, "run the jobs in a random order, the whole input read first (GNU)")
+	f.IntVarP(&o.MaxChars, "max-chars", "s", 0, "-m, -X, --xargs: lines of at most `N` bytes (128 KiB)")
+	f.BoolVar(&o.c.input.Shuffle, "shuf", false, "run the jobs in a random order (GNU)")
 	f.StringVar(&o.ArgSep, "arg-sep", "", "spell ::: as `SEP` (GNU)")
 	f.StringVar(&o.ArgFileSep, "arg-file-sep", "", "spell :::: as `SEP` (GNU)")
 	f.BoolVar(&o.c.input.CSV, "csv", false, "split records into CSV columns (at --colsep or commas; GNU)")
@@ -188,52 +189,52 @@ lists every GNU flag: same, alias, differs, or not supported.`,
 	f.BoolVar(&o.c.input.Pipe.Cat, "cat", false, "--pipe: each block as a temporary file, {} (GNU)")
 	f.BoolVar(&o.c.input.Pipe.Fifo, "fifo", false, "--pipe: each block through a named pipe, {} (GNU)")
 	f.StringVar(&o.Header, "header", "", "name columns {name} after the first record (`:`; 0: files; GNU)")
-	f.StringVar(&o.c.input.Trim, "trim", "", "trim blanks around each value: n, l, r, lr or rl (default lr with --colsep, else n; GNU)")
+	f.StringVar(&o.c.input.Trim, "trim", "", "trim blanks: n, l, r, lr or rl (lr with --colsep; GNU)")
 	f.BoolVarP(&o.c.input.SkipBlank, "no-run-if-empty", "r", false, "run no job for a record of only blanks (GNU, xargs)")
-	f.BoolVar(&o.c.input.LinkAll, "link", false, "link all input sources element-wise; shorter ones wrap around (GNU)")
+	f.BoolVar(&o.c.input.LinkAll, "link", false, "link the inputs element-wise, shorter ones wrap (GNU)")
 	f.BoolVar(&o.c.input.LinkAll, "xapply", false, "alias of --link")
 	f.BoolVar(&o.NoShell, "no-shell", false, "run the template as argv, without a shell")
-	f.StringVar(&o.c.input.Shell, "shell", "", "the shell that runs commands (default: $PARALLEL_SHELL, the parent shell, $SHELL, /bin/sh)")
+	f.StringVar(&o.c.input.Shell, "shell", "", "the shell for commands (default: as GNU's choice)")
 	f.BoolVar(&o.Group, "group", false, "write each job's output whole when it ends (default)")
 	f.BoolVarP(&o.c.sched.KeepOrder, "keep-order", "k", false, "write output in input order")
 	f.BoolVar(&o.LineBuffer, "line-buffer", false, "write whole lines as jobs print them")
 	f.BoolVarP(&o.Ungroup, "ungroup", "u", false, "pass output through as it comes")
 	f.BoolVar(&o.c.report.Tag, "tag", false, "prefix output lines with the job's arguments and a TAB")
-	f.Var(settings.NewValue(&o.c.report.BufferSize, "1M", job.ParseSize, "size"), "buffer-size", "output kept in memory per job before spilling to $TMPDIR")
+	f.Var(settings.NewValue(&o.c.report.BufferSize, "1M", job.ParseSize, "size"), "buffer-size", "output in memory per job before $TMPDIR")
 	f.BoolVar(&o.c.sched.DryRun, "dry-run", false, "print the commands, run none")
 	f.BoolVar(&o.c.report.ShellQuote, "shellquote", false, "print the commands quoted for the shell, run none (GNU)")
 	f.BoolVarP(&o.c.report.Verbose, "verbose", "v", false, "print each command on stderr as it starts")
-	f.IntVar(&o.c.sched.QueueSize, "queue-size", -1, "jobs read ahead (default 4×workers; 0 = all input first)")
-	f.StringVar(&o.Order, "order", string(sched.OrderFIFO), "order jobs start in, over the read-ahead window: fifo, lifo or priority")
-	f.IntVar(&o.c.input.PriorityCol, "priority-col", 0, "take --order priority from column `N` of each record (smaller first)")
+	f.IntVar(&o.c.sched.QueueSize, "queue-size", -1, "jobs read ahead (-1: 4×workers; 0: all)")
+	f.StringVar(&o.Order, "order", string(sched.OrderFIFO), "start order: fifo, lifo or priority")
+	f.IntVar(&o.c.input.PriorityCol, "priority-col", 0, "--order priority from column `N` (smaller first)")
 	f.Var(settings.NewDuration(&o.c.sched.Delay, "", job.ParseDuration), "delay", "pause between job starts (1.5s, 200ms or seconds)")
 	f.Var(settings.NewDuration(&o.c.sched.Timeout, "", o.c.sched.ParseTimeout), "timeout", "stop a job after this long, or N% of the median success (GNU)")
 	f.Var(settings.NewDuration(&o.c.killAfter, "2s", job.ParseDuration), "kill-after", "time between SIGTERM and SIGKILL")
-	f.BoolVar(&o.c.keepBackground, "keep-background", false, "let the processes a job leaves behind outlive it (default: killed when it ends)")
+	f.BoolVar(&o.c.keepBackground, "keep-background", false, "let processes a job leaves behind outlive it")
 	f.StringVar(&o.c.sched.Dir, "workdir", "", "run the jobs in `DIR`, made if missing (GNU's --workdir, --wd)")
 	f.IntVar(&o.c.sched.Nice, "nice", 0, "run the jobs under nice -n `N` (GNU)")
-	f.StringArrayVar(&o.Env, "env", nil, "pass the variable `NAME` to jobs on other machines too; here every job has parrun's environment (GNU)")
-	f.StringVar(&o.TermSeq, "termseq", "", "termination sequence, GNU style: TERM,200,TERM,100,KILL,25 (ms)")
+	f.StringArrayVar(&o.Env, "env", nil, "pass variable `NAME` to remote jobs too (GNU)")
+	f.StringVar(&o.TermSeq, "termseq", "", "termination sequence: TERM,200,TERM,100,KILL,25 (ms)")
 	f.IntVar(&o.c.sched.Retries, "retries", 0, "run a failed job up to `N` times in all (0: until it succeeds)")
 	f.Var(settings.NewDuration(&o.c.sched.RetryDelay, "", job.ParseDuration), "retry-delay", "pause before each retry")
-	f.StringVar(&o.Halt, "halt", "never", "stop early: never, soon|now,fail|success|done=N or =P%")
+	f.StringVar(&o.Halt, "halt", "never", "stop early: soon|now,fail|success|done=N|P%")
 	f.StringVar(&o.c.outputs.Joblog, "joblog", "", "write GNU parallel's joblog to `FILE` (+FILE appends)")
 	f.BoolVar(&o.c.outputs.Resume, "resume", false, "skip jobs the joblog shows as finished")
 	f.BoolVar(&o.c.outputs.ResumeFailed, "resume-failed", false, "like --resume, but run failed jobs again too")
 	f.BoolVar(&o.c.outputs.RetryFailed, "retry-failed", false, "rerun the failed commands of --joblog FILE (GNU)")
-	f.StringVar(&o.c.outputs.Results, "results", "", "save each job's output as GNU parallel does: `DIR`/1/<value>/stdout…, a template, or a .csv/.tsv/.json table")
+	f.StringVar(&o.c.outputs.Results, "results", "", "save output as GNU: `DIR`, a template, or .csv/.tsv/.json")
 	f.BoolVar(&o.c.report.JSON, "json", false, "write one JSON object per job on stdout instead of its output")
 	f.BoolVar(&o.c.report.Summary, "summary", false, "print totals and the slowest jobs on stderr at the end")
-	f.StringVar(&o.c.progress, "progress", report.ProgressAuto, "progress display, --progress=`MODE`: auto, bar, plain or off; a bare --progress (GNU's switch) shows it: the bar on a terminal, plain lines otherwise")
+	f.StringVar(&o.c.progress, "progress", report.ProgressAuto, "--progress=`MODE`: auto, bar, plain, off")
 	f.Lookup("progress").NoOptDefVal = report.ProgressOn
-	f.StringVar(&o.Config, "config", "", "read settings from `FILE` (default ./.parrun.yaml, then $XDG_CONFIG_HOME/parrun/config.yaml)")
-	f.BoolVar(&o.PrintConfig, "print-config", false, "print the effective settings and where each came from, run nothing")
-	f.StringArrayVarP(&o.SSH, "ssh", "S", nil, "run jobs on `HOSTS` over ssh: [N/][user@]host[:port],… (: is this machine; repeatable)")
+	f.StringVar(&o.Config, "config", "", "settings `FILE` (default ./.parrun.yaml, then XDG)")
+	f.BoolVar(&o.PrintConfig, "print-config", false, "print the settings in force and their sources")
+	f.StringArrayVarP(&o.SSH, "ssh", "S", nil, "run jobs on `HOSTS`: [N/][user@]host[:port],… (: = here)")
 	f.StringVar(&o.SSHFile, "ssh-file", "", "read --ssh logins from `FILE`, one a line")
-	f.StringVar(&o.c.remote.RemoteParrun, "remote-parrun", "", "the parrun that --ssh and --worker-cmd start (default: parrun on the remote PATH; this binary for --worker-cmd alone)")
-	f.StringVar(&o.c.remote.WorkerCmd, "worker-cmd", "", "start each worker through the launcher `TEMPLATE` ({host}, {slot}), e.g. 'srun -N1 -n1 --'")
+	f.StringVar(&o.c.remote.RemoteParrun, "remote-parrun", "", "the parrun --ssh and --worker-cmd start (remote PATH)")
+	f.StringVar(&o.c.remote.WorkerCmd, "worker-cmd", "", "start workers through `TEMPLATE` ({host}, {slot})")
 	f.BoolVar(&o.c.remote.Files.Transfer, "transfer", false, "copy each job's input file ({}) to the host before it runs")
-	f.StringArrayVar(&o.Return, "return", nil, "bring `FILE` back from the host after each job ({.}.out; repeatable)")
-	f.BoolVar(&o.c.remote.Files.Cleanup, "cleanup", false, "remove the transferred and returned files from the host after each job")
+	f.StringArrayVar(&o.Return, "return", nil, "bring `FILE` back after each job ({.}.out; repeatable)")
+	f.BoolVar(&o.c.remote.Files.Cleanup, "cleanup", false, "remove transferred and returned files after each job")
 	return cmd
 }
