@@ -31,6 +31,9 @@ func execute(ctx context.Context, o *Options, ios *iostreams.IOStreams) (exitCod
 	if err != nil {
 		return exitError, explain(o.settings, err)
 	}
+	if cfg.input.ReadsStdin() && ios.IsStdinTTY() { // as GNU does, rather than wait in silence
+		fmt.Fprintln(ios.ErrOut, "parrun: reading job list from the terminal; end with Ctrl-D")
+	}
 	src, err := input.Open(cfg.input)
 	if err != nil {
 		return exitError, &FlagError{Err: err}

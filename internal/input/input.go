@@ -168,6 +168,20 @@ func (cfg *Config) Check() error {
 	return nil
 }
 
+// ReadsStdin reports whether the run reads its job records (or --pipe's
+// stream) from standard input.
+func (cfg *Config) ReadsStdin() bool {
+	if cfg.Pipe.Part {
+		return false
+	}
+	for _, s := range cfg.Sources {
+		if s.IsFile && s.File == "-" {
+			return true
+		}
+	}
+	return len(cfg.Sources) == 0 || cfg.Pipe.On
+}
+
 // Delimiter returns the record separator that -d delim (C escapes
 // allowed; "" for none) and -0 (null) ask for: "\n" when neither does.
 func Delimiter(delim string, null bool) (string, error) {

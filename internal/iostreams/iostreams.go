@@ -38,5 +38,11 @@ func (s *IOStreams) IsStderrTTY() bool {
 	return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()))
 }
 
+// IsStdinTTY reports whether stdin is a terminal.
+func (s *IOStreams) IsStdinTTY() bool {
+	f, ok := s.In.(*os.File)
+	return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()))
+}
+
 // SetStderrTTY overrides terminal detection.
 func (s *IOStreams) SetStderrTTY(b bool) { s.stderrTTY = &b }
