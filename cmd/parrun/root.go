@@ -236,5 +236,6 @@ lists every GNU flag: same, alias, differs, or not supported.`,
 	f.BoolVar(&o.c.remote.Files.Transfer, "transfer", false, "copy each job's input file ({}) to the host before it runs")
 	f.StringArrayVar(&o.Return, "return", nil, "bring `FILE` back after each job ({.}.out; repeatable)")
 	f.BoolVar(&o.c.remote.Files.Cleanup, "cleanup", false, "remove transferred and returned files after each job")
+	completion.Register(cmd) // after the flags: it completes their values
 	return cmd
 }
