@@ -15,7 +15,8 @@
 #   P1   --pipe --block 10M -j2 wc -l < a 259 MB file (NP=30000000 lines), vs wc -l alone
 #   P2   the same through cat (a stream), vs cat | wc -l
 #   P3   --pipe-part -a FILE, vs wc -l on its two halves at once
-# Wall time is the median of ROUNDS; rss is /usr/bin/time's peak RSS (the
+# Each runner first runs once untimed (warm caches for all alike); wall
+# time is then the median of ROUNDS; rss is /usr/bin/time's peak RSS (the
 # largest process of the run: parrun itself, as its jobs are tiny).
 set -euo pipefail
 PARRUN=${1:-bin/parrun}
@@ -96,6 +97,10 @@ printf '%-5s %-16s %9s %9s %10s\n' workload runner wall_s rss_MiB vs_first
 for w in $WORKLOADS; do
 	mapfile -t lines < <(cmds "$w")
 	: >"$TMP/res"
+	for l in "${lines[@]}"; do # a warm-up run of each, untimed: no runner pays the cold start
+		IFS=$'\t' read -r name in cmd <<<"$l"
+		one "$in" "$cmd" >/dev/null
+	done
 	for ((r = 1; r <= ROUNDS; r++)); do
 		for l in "${lines[@]}"; do
 			IFS=$'\t' read -r name in cmd <<<"$l"
