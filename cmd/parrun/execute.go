@@ -26,7 +26,7 @@ func execute(ctx context.Context, o *Options, ios *iostreams.IOStreams) (exitCod
 			return exitOK, err
 		}
 	}
-	o.c.input.Stdin = ios.In // --header reads the first line while validating
+	o.c.input.Stdin, o.c.input.Pipe.Warn = ios.In, func(s string) { fmt.Fprintln(ios.ErrOut, "parrun: "+s) } // --header reads stdin while validating
 	cfg, err := o.validate(defaultWorkers())
 	if err != nil {
 		return exitError, explain(o.settings, err)
