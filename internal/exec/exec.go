@@ -247,18 +247,9 @@ func (r *Runner) Run(ctx context.Context, s *Spec) *Result {
 	// Its own process group, so that the termination sequence reaches
 	// every process the job starts.
 	cmd := &osexec.Cmd{Path: path, Args: s.Argv, Env: s.Env, Dir: s.Dir, SysProcAttr: OwnGroup()}
-	var feed *feeder
-	switch f, isFile := s.Stdin.(*os.File); {
-	case isFile:
-		cmd.Stdin = f
-	case s.Stdin != nil:
-		if feed, err = newFeeder(cmd, s.Stdin); err != nil {
-			return notStarted(res, "creating input pipe", err)
-		}
-	default:
-		if null, err := r.nullFile(); err == nil {
-			cmd.Stdin = null
-		}
+	feed, err := r.stdin(cmd, s.Stdin)
+	if err != nil {
+		return notStarted(res, "creating input pipe", err)
 	}
 	outs, err := newOutputs(cmd, s.Stdout, s.Stderr)
 	if err != nil {
@@ -300,8 +291,8 @@ func (r *Runner) Run(ctx context.Context, s *Spec) *Result {
 	r.Reaper.Remove(pgid)
 	res.Duration = l.end.Sub(res.Start)
 	finish(res, cmd.ProcessState, s, l.werr, outs.errs)
-	if feed != nil && feed.finish() && !stopped && res.Signal == 0 {
-		res.StdinUnread, res.Signal = true, syscall.SIGPIPE // GNU's joblog: Exitval as it was, Signal 13
+	if feed != nil {
+		feed.report(res, stopped, s.Argv[0])
 	}
 	// Decided from what happened (issue 18 item 2): timed out when the
 	// time-out's termination sequence ran while the leader lived; stopped
@@ -396,6 +387,22 @@ func finish(res *Result, st *os.ProcessState, s *Spec, werr error, copyErrs [2]e
 			res.Err = fmt.Errorf("exec: copying %s: %w", [2]string{"stdout", "stderr"}[i], e)
 		}
 	}
+}
+
+// stdin sets cmd's stdin: a file as it is, /dev/null for none, anything
+// else through a feeder (which then also reports what became of it).
+func (r *Runner) stdin(cmd *osexec.Cmd, in io.Reader) (*feeder, error) {
+	switch f, isFile := in.(*os.File); {
+	case isFile:
+		cmd.Stdin = f
+	case in != nil:
+		return newFeeder(cmd, in)
+	default:
+		if null, err := r.nullFile(); err == nil {
+			cmd.Stdin = null
+		}
+	}
+	return nil, nil
 }
 
 // notStarted fails res for a pipe that could not be made (what, err): a

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"testing/iotest"
 	"time"
 )
 
@@ -295,6 +297,52 @@ func TestStdin(t *testing.T) {
 		}
 		if stdout.String() != in {
 			t.Errorf("stdout has %d bytes; want the %d bytes of stdin", stdout.Len(), len(in))
+		}
+	})
+	t.Run("file-range", func(t *testing.T) {
+		// A range of a regular file: spliced into the job's pipe (or
+		// copied where the file system cannot), the job sees exactly it.
+		in := strings.Repeat("0123456789", 300000)
+		name := filepath.Join(t.TempDir(), "in")
+		if err := os.WriteFile(name, []byte(in), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		f, err := os.Open(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		var stdout bytes.Buffer
+		s := helperSpec(t, "cat")
+		s.Stdin, s.Stdout = io.NewSectionReader(f, 12345, 2000000), &stdout
+		res := new(Runner).Run(testCtx(t), s)
+		if res.ExitCode != 0 || res.Err != nil || stdout.String() != in[12345:12345+2000000] {
+			t.Errorf("ExitCode, Err = %d, %v, %d bytes; want 0, nil and the range's 2000000", res.ExitCode, res.Err, stdout.Len())
+		}
+	})
+	t.Run("unread", func(t *testing.T) {
+		// A job that ends without taking its input fails (GNU parallel's
+		// signal 13), unless the input fits in the pipe before it starts.
+		s := helperSpec(t, "exit", "0")
+		s.Stdin = strings.NewReader(strings.Repeat("x", 4<<20))
+		res := new(Runner).Run(testCtx(t), s)
+		if !res.StdinUnread || res.Signal != syscall.SIGPIPE || !res.Failed() {
+			t.Errorf("StdinUnread, Signal, Failed = %v, %v, %v; want true, SIGPIPE, true", res.StdinUnread, res.Signal, res.Failed())
+		}
+		s = helperSpec(t, "exit", "0")
+		s.Stdin = strings.NewReader("small")
+		if res := new(Runner).Run(testCtx(t), s); res.Failed() {
+			t.Errorf("a job that leaves a small input unread failed: %+v", res)
+		}
+	})
+	t.Run("input-error", func(t *testing.T) {
+		// The input cannot be read: the job's error says so, never a
+		// silent short input.
+		s := helperSpec(t, "cat")
+		s.Stdin, s.Stdout = iotest.ErrReader(errors.New("disk on fire")), io.Discard
+		res := new(Runner).Run(testCtx(t), s)
+		if res.Err == nil || !strings.Contains(res.Err.Error(), "disk on fire") {
+			t.Errorf("Err = %v; want the input's error", res.Err)
 		}
 	})
 	t.Run("nil-is-dev-null", func(t *testing.T) {

@@ -34,6 +34,8 @@ func (f *feeder) splice(once bool) error {
 		switch {
 		case once && serr == unix.EAGAIN:
 			return nil
+		case (serr == unix.EINVAL || serr == unix.ENOSYS) && n == 0:
+			return errNoSplice
 		case serr != nil:
 			return serr
 		case werr != nil:

@@ -3,6 +3,7 @@ package exec
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	osexec "os/exec"
@@ -24,8 +25,13 @@ type feeder struct {
 	// regular file), is that file's descriptor: the range is spliced into
 	// the pipe, never copied through parrun.
 	from      int
+	file      *os.File
 	off, left int64
 }
+
+// errNoSplice says the kernel cannot splice from this file (a file system
+// without splice_read): the range is then copied.
+var errNoSplice = errors.New("exec: splice is not supported here")
 
 // newFeeder sets cmd's stdin to the read end of a new pipe that start
 // fills from src.
@@ -38,7 +44,8 @@ func newFeeder(cmd *osexec.Cmd, src io.Reader) (*feeder, error) {
 	f := &feeder{src: src, r: r, w: w, close: sync.OnceValue(w.Close), from: -1}
 	if sr, ok := src.(*io.SectionReader); ok {
 		if at, off, n := sr.Outer(); spliceable(at) {
-			f.from, f.off, f.left = fdOf(at.(*os.File)), off, n
+			f.file = at.(*os.File)
+			f.from, f.off, f.left = fdOf(f.file), off, n
 			if n > spliceBigPipe {
 				// A bigger pipe: the job reads its block in fewer, larger
 				// reads (best effort; the system may refuse the size).
@@ -60,8 +67,10 @@ func newFeeder(cmd *osexec.Cmd, src io.Reader) (*feeder, error) {
 // with the same outcome almost always.
 func (f *feeder) prefill() {
 	if f.from >= 0 {
-		f.splice(true)
-		return
+		if f.splice(true) != errNoSplice {
+			return
+		}
+		f.noSplice()
 	}
 	buf := prefillBuf.Get().(*[]byte)
 	n, _ := io.ReadFull(f.src, *buf)
@@ -93,8 +102,11 @@ func (f *feeder) start(ok bool) {
 	go func() {
 		var err error
 		if f.from >= 0 {
-			err = f.splice(false)
-		} else {
+			if err = f.splice(false); err == errNoSplice {
+				f.noSplice()
+			}
+		}
+		if f.from < 0 {
 			_, err = io.Copy(f.w, f.src)
 		}
 		f.close()
@@ -102,22 +114,44 @@ func (f *feeder) start(ok bool) {
 	}()
 }
 
+// report waits for the writer (finish) and puts what became of the input
+// into res: a job that did not take it all fails as in GNU parallel
+// (StdinUnread, Signal 13 in the joblog) unless parrun stopped it
+// (stopped); a write that failed otherwise is the job's error.
+func (f *feeder) report(res *Result, stopped bool, name string) {
+	unread, err := f.finish()
+	switch {
+	case unread && !stopped && res.Signal == 0:
+		res.StdinUnread, res.Signal = true, syscall.SIGPIPE
+	case err != nil && res.Err == nil:
+		res.Err = fmt.Errorf("exec: writing the input of %s: %w", name, err)
+	}
+}
+
+// noSplice turns a file range the kernel cannot splice into a copy.
+func (f *feeder) noSplice() {
+	f.src, f.from = io.NewSectionReader(f.file, f.off, f.left), -1
+}
+
 // finish waits for the writer once the job's leader is gone and its group
 // killed. A writer still blocked — a process the job left behind holds its
 // stdin without reading — is cut off by closing the pipe. It reports
-// whether some of the input was never taken.
-func (f *feeder) finish() (unread bool) {
+// whether some of the input was never taken, or else why writing it
+// failed (reading the input, say): never a silent short input.
+func (f *feeder) finish() (unread bool, err error) {
 	if f.done == nil {
-		return false
+		return false, nil
 	}
-	var err error
 	select {
 	case err = <-f.done:
 	default:
 		f.close()
 		err = <-f.done
 	}
-	return errors.Is(err, syscall.EPIPE) || errors.Is(err, os.ErrClosed)
+	if errors.Is(err, syscall.EPIPE) || errors.Is(err, os.ErrClosed) {
+		return true, nil
+	}
+	return false, err
 }
 
 // spliceBigPipe is the pipe size a spliced input of more gets: Linux's

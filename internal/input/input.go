@@ -220,7 +220,11 @@ func Open(cfg Config) (*Reader, error) {
 	}
 	r := &Reader{cfg: cfg, total: -1}
 	if cfg.Pipe.Active() {
-		return r, r.openPipe()
+		if err := r.openPipe(); err != nil {
+			r.Close() // the files --pipe-part opened
+			return nil, err
+		}
+		return r, nil
 	}
 	srcs := cfg.Sources
 	if len(srcs) == 0 {
