@@ -19,7 +19,7 @@ import (
 // 400 MB from a producer faster than the jobs, cut into 4 MiB blocks for
 // two jobs at a time, never has parrun hold much more than (workers + 2)
 // blocks: its peak RSS (VmHWM) stays under (2 + 4) × 4 MiB + 32 MiB for
-// the runtime, where reading ahead without bound takes far more (205 MiB
+// the runtime, where reading ahead without bound takes far more (200 MiB
 // with --queue-size 1000). It measures a parrun built without the race
 // detector, whose shadow memory would swamp the figure, and reads VmHWM
 // while parrun runs: wait4's ru_maxrss would also count the memory of

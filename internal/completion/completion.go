@@ -12,6 +12,9 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/parrun/parrun/internal/report"
+	"github.com/parrun/parrun/internal/sched"
 )
 
 // Command is "parrun completion bash|zsh|fish|powershell". It is
@@ -36,9 +39,9 @@ func Command(root *cobra.Command) *cobra.Command {
 
 // Values are the candidates offered for the enumerated flags' values.
 var Values = map[string][]string{
-	"mode":     {"thread", "process", "coroutine"},
-	"progress": {"auto", "bar", "plain", "off"},
-	"order":    {"fifo", "lifo", "priority"},
+	"mode":     {string(sched.ModeThread), string(sched.ModeProcess), string(sched.ModeCoroutine)},
+	"progress": {report.ProgressAuto, report.ProgressBar, report.ProgressPlain, report.ProgressOff},
+	"order":    {string(sched.OrderFIFO), string(sched.OrderLIFO), string(sched.OrderPriority)},
 	"halt":     {"never", "soon,fail=1", "now,fail=1", "soon,success=1", "now,success=1", "soon,done=1", "now,done=1", "soon,fail=10%", "now,fail=10%"},
 	"trim":     {"n", "l", "r", "lr"},
 }

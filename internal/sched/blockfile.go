@@ -64,6 +64,8 @@ type fifoWriter struct {
 // write waits for the job to open the pipe, then writes data; a job that
 // stops reading gets EPIPE on its side, one that never opens it close.
 func (w *fifoWriter) write(path, data string) {
+	poll := time.NewTicker(fifoPoll)
+	defer poll.Stop()
 	for {
 		// Non-blocking: ENXIO until a reader has the pipe open; the file
 		// is then the runtime poller's, so close can cut a blocked write.
@@ -87,7 +89,7 @@ func (w *fifoWriter) write(path, data string) {
 		select {
 		case <-w.stop:
 			return
-		case <-time.After(fifoPoll):
+		case <-poll.C:
 		}
 	}
 }
