@@ -19,6 +19,14 @@ func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){"parrun": main})
 }
 
+// scriptCmds are the scripts' own commands; a test file adds its own in an
+// init func, beside the command's code.
+var scriptCmds = map[string]func(*testscript.TestScript, bool, []string){
+	"sshd-start": cmdSSHDStart,
+	"exits":      cmdExits,
+	"tmpfs":      cmdTmpfs,
+}
+
 // scriptModes are the modes every behaviour script runs under (SPEC §3:
 // every mode passes the same behavioural tests). PARRUN_TEST_MODES narrows
 // the list, e.g. to run one mode while debugging.
@@ -45,7 +53,7 @@ func TestScripts(t *testing.T) {
 				Dir:                 filepath.Join("..", "..", "testdata", "script"),
 				RequireExplicitExec: true,
 				UpdateScripts:       *update,
-				Cmds:                map[string]func(*testscript.TestScript, bool, []string){"sshd-start": cmdSSHDStart, "exits": cmdExits, "tmpfs": cmdTmpfs},
+				Cmds:                scriptCmds,
 				Setup: func(env *testscript.Env) error {
 					// Flags given in a script beat this, as any flag beats
 					// the environment (SPEC §7).
