@@ -7,18 +7,35 @@ STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 # The systems parrun builds for besides this one (README: Platforms).
 CROSS    ?= darwin/amd64 darwin/arm64 freebsd/amd64 linux/arm64
 
-.PHONY: all build test test-short lint cross fuzz demo bench clean man
+.PHONY: all build check test test-full test-short lint cross fuzz demo bench clean man
 
 all: build
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -buildvcs=auto -o $(BIN) ./cmd/parrun
 
-# The test command CI runs (README): vet, then every test with the race
-# detector, the end-to-end scripts included.
-test: cross
+# testsum runs go test commands and ends with one line: passed, failed,
+# skipped and why each skip.
+TESTSUM  = $(GO) run ./internal/testsum
+# How many end-to-end scripts run at once: they mostly wait on their jobs.
+SCRIPT_PARALLEL ?= 4
+
+# The README's test command: vet, the unit tests under the race detector,
+# then the end-to-end scripts (mode-independent ones once, the others in
+# every mode) without it; a few minutes on two cores.
+test:
 	$(GO) vet ./...
-	$(GO) test -race -count=1 -timeout 60m ./...
+	$(TESTSUM) $(GO) test -json -race -count=1 -timeout 20m ./internal/... ";" \
+		$(GO) test -json -count=1 -timeout 30m -parallel $(SCRIPT_PARALLEL) ./cmd/parrun
+
+# What CI adds to make test: every test, the scripts included, under the
+# race detector, and the cross builds.
+test-full: cross
+	$(TESTSUM) $(GO) test -json -race -count=1 -timeout 60m ./...
+
+# The quick loop: format, vet, staticcheck and the unit tests (-short).
+check: lint
+	$(TESTSUM) $(GO) test -json -short ./...
 
 test-short:
 	$(GO) test -race -short ./...
