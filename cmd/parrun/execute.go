@@ -30,6 +30,8 @@ func execute(ctx context.Context, o *Options, ios *iostreams.IOStreams) (exitCod
 	cfg, err := o.validate(defaultWorkers())
 	if err != nil {
 		return exitError, explain(o.settings, err)
+	} else if o.PrintConfig {
+		return exitOK, o.settings.Print(ios.Out, cfg.inForce(ios.IsStderrTTY()))
 	}
 	if cfg.input.ReadsStdin() && ios.IsStdinTTY() { // as GNU does, rather than wait in silence
 		fmt.Fprintln(ios.ErrOut, "parrun: reading job list from the terminal; end with Ctrl-D")

@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	_ "embed"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -23,6 +25,14 @@ import (
 
 // version is parrun's version, set at build time with -ldflags.
 var version = "0.1.0-dev"
+
+// --help's prose and examples; term_help_examples runs every example.
+var (
+	//go:embed help/long.txt
+	longHelp string
+	//go:embed help/examples.txt
+	examplesHelp string
+)
 
 // Main runs parrun with the process's arguments and streams and returns its
 // exit status. It is the only place that knows about the process: main and
@@ -77,33 +87,8 @@ func newRootCmd(ios *iostreams.IOStreams, runF func(*Options) error) *cobra.Comm
 	cmd := &cobra.Command{
 		Use:   "parrun [flags] [--] [COMMAND [ARG...]] [::: VALUES...]... [:::: FILES...]...",
 		Short: "Run jobs in parallel and gather their results",
-		Long: `parrun runs one job per input record (lines on stdin, ::: arguments,
-:::: files or JSON Lines) with a limited number at once, and gathers
-their output and exit status.
-
-Coming from GNU parallel or xargs: the command lines you already type
-mostly run unchanged (:::, ::::, -j/-P, -k, {} {.} {/} {//} {#} {%} {-1},
--I, -n/-N/-L, -m/-X/--xargs, --colsep, --results, --joblog, --resume,
---halt, --timeout, -S/--sshlogin, --will-cite, abbreviations such as
---keep...), with jobs run by the shell parrun was started from, as GNU
-does. A GNU flag parrun does not have stops the run with one line naming
-it; none is silently ignored. Differences on purpose: -v writes on
-stderr, signals exit 128+n, and --mode has no short form. The README
-lists every GNU flag: same, alias, differs, or not supported.`,
-		Example: `  # xargs replacement: one job per input line, as many at once as cores
-  find . -name '*.log' | parrun gzip
-
-  # ::: arguments: the cartesian product of two lists, {1} and {2}
-  parrun convert -resize {1} {2} out/{1}-{2/} ::: 50% 25% ::: img/*.jpg
-
-  # keep output in input order, whatever order the jobs finish in
-  seq 100 | parrun -k 'curl -s https://example.test/item/{}'
-
-  # CI: a JSON line per job, a joblog to --resume from, a status line now and then
-  parrun --json --joblog ci.joblog --progress=plain make -C {} test ::: pkg/*
-
-  # structured jobs: one JSON object per line, with env, dir, timeout, retries
-  parrun --jsonl < jobs.jsonl`,
+		Long:    strings.TrimSpace(longHelp),
+		Example: strings.TrimRight(examplesHelp, "\n"),
 		Version:               buildinfo.Version(version),
 		SilenceUsage:          true,
 		SilenceErrors:         true,
@@ -113,9 +98,6 @@ lists every GNU flag: same, alias, differs, or not supported.`,
 			st, err := settings.Apply(c.Flags(), o.Config, os.Getenv, os.LookupEnv)
 			if err != nil {
 				return &FlagError{Err: err}
-			}
-			if o.PrintConfig {
-				return st.Print(ios.Out, c.Flags())
 			}
 			o.settings = st
 			o.Args = args

@@ -34,6 +34,7 @@ const (
 type Origin struct {
 	File   string
 	Source map[string]Source
+	flags  *pflag.FlagSet
 }
 
 // EnvName is the environment variable of a flag: --kill-after reads
@@ -81,7 +82,7 @@ func findConfig(explicit string, getenv func(string) string) (string, error) {
 // its value from the environment or, failing that, the config file. An
 // unknown key or a bad value names the key and where it came from.
 func Apply(fs *pflag.FlagSet, configFlag string, getenv func(string) string, lookup func(string) (string, bool)) (*Origin, error) {
-	st := &Origin{Source: map[string]Source{}}
+	st := &Origin{Source: map[string]Source{}, flags: fs}
 	file, err := findConfig(configFlag, getenv)
 	if err != nil {
 		return nil, err
@@ -184,7 +185,9 @@ func configValues(x any) []string {
 	return []string{fmt.Sprint(x)}
 }
 
-// Print writes the effective settings and where each came from.
+// Print writes the settings and where each came from. inForce holds what
+// runs where that differs from the flag's value (a default resolved, -k
+// choosing grouping); such a line also shows the value as given.
 // Explain says where flag's bad value came from when that was not the
 // command line: "config file F: key K: …" or "PARRUN_K: …"; err as it is
 // otherwise.
@@ -201,7 +204,7 @@ func (st *Origin) Explain(flag string, err error) error {
 	return err
 }
 
-func (st *Origin) Print(w io.Writer, fs *pflag.FlagSet) error {
+func (st *Origin) Print(w io.Writer, inForce map[string]string) error {
 	file := st.File
 	if file == "" {
 		file = "(none)"
@@ -209,8 +212,10 @@ func (st *Origin) Print(w io.Writer, fs *pflag.FlagSet) error {
 	if _, err := fmt.Fprintf(w, "# config file: %s\n", file); err != nil {
 		return err
 	}
+	width := 0
+	st.flags.VisitAll(func(f *pflag.Flag) { width = max(width, len(f.Name)+1) })
 	var err error
-	fs.VisitAll(func(f *pflag.Flag) {
+	st.flags.VisitAll(func(f *pflag.Flag) {
 		src, ok := st.Source[f.Name]
 		if !ok || err != nil {
 			return
@@ -219,7 +224,12 @@ func (st *Origin) Print(w io.Writer, fs *pflag.FlagSet) error {
 		if sv, isSlice := f.Value.(pflag.SliceValue); isSlice {
 			val = "[" + strings.Join(sv.GetSlice(), ", ") + "]"
 		}
-		_, err = fmt.Fprintf(w, "%-16s %-24q # %s\n", f.Name+":", val, src)
+		note := string(src)
+		if v, ok := inForce[f.Name]; ok && v != val {
+			note = fmt.Sprintf("%s, as given: %q", src, val)
+			val = v
+		}
+		_, err = fmt.Fprintf(w, "%-*s %-24q # %s\n", width, f.Name+":", val, note)
 	})
 	return err
 }
