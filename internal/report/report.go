@@ -133,6 +133,10 @@ const (
 	tailLines = 3
 )
 
+// stderrShown says whether jobs' stderr reaches parrun's own: then the
+// closing list does not quote it again (each failure reported once).
+func (r *Report) stderrShown() bool { return !r.opts.JSON && r.opts.Results == nil }
+
 // stderrTail returns the last lines of a grouped job's stderr, for the
 // closing list; "" when the output was not kept.
 func stderrTail(d *job.Done) string {
@@ -365,7 +369,7 @@ func (r *Report) Done(d *job.Done) error {
 	}
 	r.summary.add(d)
 	var tail string
-	if d.Failed() && len(r.failed) < maxFailedListed {
+	if d.Failed() && len(r.failed) < maxFailedListed && !r.stderrShown() {
 		tail = stderrTail(d)
 	}
 	outputOf(d).release()

@@ -427,16 +427,37 @@ func TestCloseFailedListBounded(t *testing.T) {
 	}
 }
 
-func TestFailedListShowsStderrTail(t *testing.T) {
-	h := newHarness(t, Options{Grouping: Group})
-	j := h.start(1, direct, "x")
-	j.stderr("e1\ne2\ne3\ne4\n")
-	j.mustDone(&exec.Result{ExitCode: 1})
-	if err := h.r.Close(); err != nil {
-		t.Fatal(err)
+// TestFailedListStderrTail: the closing list quotes a failed job's last
+// stderr lines only where they were not shown already (--json puts them
+// in the record on stdout); each failure is reported once.
+func TestFailedListStderrTail(t *testing.T) {
+	list := "parrun: 1 job failed:\n  job 1 (exit 1): prog x\n"
+	for _, tc := range []struct {
+		name       string
+		opts       Options
+		stdout     string // a pattern for --json's record
+		wantStderr string
+	}{
+		{"group", Options{Grouping: Group}, "", "e1\ne2\ne3\ne4\n" + list},
+		{"json", Options{Grouping: Group, JSON: true}, `"stderr":"e1\ne2\ne3\ne4\n"`,
+			list + "      | e2\n      | e3\n      | e4\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, tc.opts)
+			j := h.start(1, direct, "x")
+			j.stderr("e1\ne2\ne3\ne4\n")
+			j.mustDone(&exec.Result{ExitCode: 1})
+			if err := h.r.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if got := h.stdout.String(); !strings.Contains(got, tc.stdout) {
+				t.Errorf("stdout = %q; want it to hold %s", got, tc.stdout)
+			}
+			if got := h.stderr.String(); got != tc.wantStderr {
+				t.Errorf("stderr = %q; want %q", got, tc.wantStderr)
+			}
+		})
 	}
-	want := "e1\ne2\ne3\ne4\n" + "parrun: 1 job failed:\n  job 1 (exit 1): prog x\n      | e2\n      | e3\n      | e4\n"
-	h.check("", want)
 }
 
 // failWriter fails every write.
