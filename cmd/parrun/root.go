@@ -85,10 +85,10 @@ func run(ctx context.Context, args []string, ios *iostreams.IOStreams) exitCode 
 func newRootCmd(ios *iostreams.IOStreams, runF func(*Options) error) *cobra.Command {
 	o := &Options{}
 	cmd := &cobra.Command{
-		Use:   "parrun [flags] [--] [COMMAND [ARG...]] [::: VALUES...]... [:::: FILES...]...",
-		Short: "Run jobs in parallel and gather their results",
-		Long:    strings.TrimSpace(longHelp),
-		Example: strings.TrimRight(examplesHelp, "\n"),
+		Use:                   "parrun [flags] [--] [COMMAND [ARG...]] [::: VALUES...]... [:::: FILES...]...",
+		Short:                 "Run jobs in parallel and gather their results",
+		Long:                  strings.TrimSpace(longHelp),
+		Example:               strings.TrimRight(examplesHelp, "\n"),
 		Version:               buildinfo.Version(version),
 		SilenceUsage:          true,
 		SilenceErrors:         true,
