@@ -262,6 +262,7 @@ func (o *Options) validateOutput(c *config) error {
 	}
 	c.sched.DryRun = c.sched.DryRun || c.report.ShellQuote
 	c.report.DryRun, c.report.TmpDir = c.sched.DryRun, cmp.Or(c.report.TmpDir, os.TempDir())
+	c.report.CI = report.DetectCI(os.Getenv) // GitHub's annotations and step summary
 	if o.given("tagstring") {
 		p := job.ParsePatternWith(o.TagString, &o.Replace)
 		c.report.Tag, c.report.TagString = true, &p

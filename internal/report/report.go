@@ -96,6 +96,8 @@ type Options struct {
 	Results *Results
 	// Summary prints totals and the slowest jobs on stderr at the end.
 	Summary bool
+	// CI adds to the reports of the CI system parrun runs under.
+	CI CI
 	// Stop, when set, stops the run: it is called once, from any
 	// goroutine, with an error wrapping ErrOutput when writing a job's
 	// output to parrun's own stdout or stderr failed outside Done
@@ -122,9 +124,11 @@ type Report struct {
 }
 
 type failure struct {
-	seq  int64
-	desc string
-	tail string // the last lines of its stderr, indented
+	seq       int64
+	why, cmd  string // describeFailure's parts
+	dur       time.Duration
+	tail      string // the last lines of its stderr, indented
+	lastError string // the last line of its stderr, unindented
 }
 
 // Bounds of the stderr excerpt in the closing list of failed jobs.
@@ -368,9 +372,9 @@ func (r *Report) Done(d *job.Done) error {
 		}
 	}
 	r.summary.add(d)
-	var tail string
-	if d.Failed() && len(r.failed) < maxFailedListed && !r.stderrShown() {
-		tail = stderrTail(d)
+	var f failure
+	if d.Failed() && (len(r.failed) < maxFailedListed || r.opts.CI.Annotate) {
+		f = newFailure(d, !r.stderrShown())
 	}
 	outputOf(d).release()
 	r.outMu.Lock()
@@ -382,7 +386,13 @@ func (r *Report) Done(d *job.Done) error {
 	if d.Failed() {
 		r.nFailed++
 		if len(r.failed) < maxFailedListed {
-			r.failed = append(r.failed, failure{seq: d.Job.Seq, desc: describeFailure(d), tail: tail})
+			r.failed = append(r.failed, f)
+		}
+		if r.opts.CI.Annotate {
+			r.lock()
+			_, aerr := io.WriteString(r.stderr, f.annotation())
+			r.unlock()
+			err = errors.Join(err, wrapOut(aerr))
 		}
 	}
 	return err
@@ -480,29 +490,44 @@ func wrapOut(err error) error {
 	return fmt.Errorf("%w: %w", ErrOutput, err)
 }
 
-// describeFailure is one line of the closing list.
-func describeFailure(d *job.Done) string {
-	var why string
+// newFailure describes a failed job for the closing list, with the tail of
+// its stderr when quote is set.
+func newFailure(d *job.Done, quote bool) failure {
+	f := failure{seq: d.Job.Seq, dur: d.Result.Duration}
 	res := d.Result
 	switch {
 	case d.Job.Err != nil:
-		why = brief(d.Job.Err.Error())
+		f.why = brief(d.Job.Err.Error())
 	case res.TimedOut:
-		why = "timed out"
+		f.why = "timed out"
 	case res.StdinUnread:
-		why = "ended before it took all of its input"
+		f.why = "ended before it took all of its input"
 	case res.Signal != 0:
-		why = "signal " + exec.SignalName(res.Signal)
+		f.why = "signal " + exec.SignalName(res.Signal)
 	case res.Err != nil:
-		why = brief(res.Err.Error())
+		f.why = brief(res.Err.Error())
 	default:
-		why = fmt.Sprintf("exit %d", res.ExitCode)
+		f.why = fmt.Sprintf("exit %d", res.ExitCode)
 	}
-	cmd := ""
 	if len(d.Command.Argv) > 0 {
-		cmd = ": " + brief(d.Command.String())
+		f.cmd = brief(d.Command.String())
 	}
-	return fmt.Sprintf("job %d (%s)%s", d.Job.Seq, why, cmd)
+	if quote {
+		f.tail = stderrTail(d)
+	}
+	if b := outputOf(d).bufs[1]; b != nil {
+		lines := strings.Split(strings.TrimRight(string(b.Tail(tailBytes)), "\n"), "\n")
+		f.lastError = lines[len(lines)-1]
+	}
+	return f
+}
+
+// desc is the failure's line in the closing list.
+func (f *failure) desc() string {
+	if f.cmd == "" {
+		return fmt.Sprintf("job %d (%s)", f.seq, f.why)
+	}
+	return fmt.Sprintf("job %d (%s): %s", f.seq, f.why, f.cmd)
 }
 
 // brief is s as one line of a message on stderr: its first line, cut to
@@ -520,14 +545,18 @@ func (r *Report) Notice(text string) {
 // of failed jobs on stderr (SPEC §4).
 func (r *Report) Close() error {
 	var b bytes.Buffer
+	var stepErr error
 	if r.opts.Summary {
 		r.summary.write(&b)
+		if r.opts.CI.StepSummary != "" {
+			stepErr = r.writeStepSummary()
+		}
 	}
 	if r.nFailed == 0 {
 		r.lock()
 		defer r.unlock()
 		_, err := b.WriteTo(r.stderr)
-		return wrapOut(err)
+		return errors.Join(stepErr, wrapOut(err))
 	}
 	noun := "jobs"
 	if r.nFailed == 1 {
@@ -535,7 +564,7 @@ func (r *Report) Close() error {
 	}
 	fmt.Fprintf(&b, "parrun: %d %s failed:\n", r.nFailed, noun)
 	for _, f := range r.failed {
-		fmt.Fprintf(&b, "  %s\n%s", f.desc, f.tail)
+		fmt.Fprintf(&b, "  %s\n%s", f.desc(), f.tail)
 	}
 	if more := r.nFailed - len(r.failed); more > 0 {
 		fmt.Fprintf(&b, "  … and %d more\n", more)
@@ -543,5 +572,5 @@ func (r *Report) Close() error {
 	r.lock()
 	defer r.unlock()
 	_, err := b.WriteTo(r.stderr)
-	return wrapOut(err)
+	return errors.Join(stepErr, wrapOut(err))
 }
