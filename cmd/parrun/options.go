@@ -263,6 +263,7 @@ func (o *Options) validateOutput(c *config) error {
 	c.sched.DryRun = c.sched.DryRun || c.report.ShellQuote
 	c.report.DryRun, c.report.TmpDir = c.sched.DryRun, cmp.Or(c.report.TmpDir, os.TempDir())
 	c.report.CI = report.DetectCI(os.Getenv) // GitHub's annotations and step summary
+	c.outputs.TimelineTitle = msg.Truncate(strings.Join(append([]string{"parrun"}, o.Args...), " "), 200)
 	if o.given("tagstring") {
 		p := job.ParsePatternWith(o.TagString, &o.Replace)
 		c.report.Tag, c.report.TagString = true, &p

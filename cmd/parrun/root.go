@@ -205,6 +205,7 @@ func newRootCmd(ios *iostreams.IOStreams, runF func(*Options) error) *cobra.Comm
 	f.BoolVar(&o.c.outputs.ResumeFailed, "resume-failed", false, "like --resume, but run failed jobs again too")
 	f.BoolVar(&o.c.outputs.RetryFailed, "retry-failed", false, "rerun the failed commands of --joblog FILE (GNU)")
 	f.StringVar(&o.c.outputs.Results, "results", "", "save output as GNU: `DIR`, a template, or .csv/.tsv/.json")
+	f.StringVar(&o.c.outputs.Timeline, "timeline", "", "draw the run in `FILE` (HTML: each job a bar on its slot's row)")
 	f.BoolVar(&o.c.report.JSON, "json", false, "write one JSON object per job on stdout instead of its output")
 	f.BoolVar(&o.c.report.Summary, "summary", false, "print totals and the slowest jobs on stderr at the end")
 	f.StringVar(&o.c.progress, "progress", report.ProgressAuto, "--progress=`MODE`: auto, bar, plain, off")

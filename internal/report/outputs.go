@@ -11,7 +11,8 @@ import (
 )
 
 // Outputs are the files a run writes besides its own stdout and stderr, as
-// typed: the --joblog, what --resume reads from it, and the --results.
+// typed: the --joblog, what --resume reads from it, the --results and the
+// --timeline.
 type Outputs struct {
 	// Joblog is --joblog's FILE ("+FILE" appends, "-" is stdout).
 	Joblog string
@@ -26,6 +27,8 @@ type Outputs struct {
 	Columns []string
 	// Replace spells the replacement strings of a --results template.
 	Replace *job.Replacements
+	// Timeline is --timeline's FILE, and TimelineTitle its heading.
+	Timeline, TimelineTitle string
 }
 
 // Check refuses what cannot work before anything is opened: --resume
@@ -51,7 +54,7 @@ func (f Outputs) Check(o Options) error {
 // after an error too, and more than once.
 func (f Outputs) Open(o *Options, stdout io.Writer) (skip func(*job.Job) bool, closeAll func() error, err error) {
 	closeAll = sync.OnceValue(func() error {
-		return errors.Join(o.Joblog.Close(), o.Results.Close())
+		return errors.Join(o.Joblog.Close(), o.Results.Close(), o.Timeline.Close())
 	})
 	if f.Joblog != "" {
 		rerunFailed := f.ResumeFailed || f.RetryFailed
@@ -61,6 +64,11 @@ func (f Outputs) Open(o *Options, stdout io.Writer) (skip func(*job.Job) bool, c
 	}
 	if f.Results != "" {
 		if o.Results, err = OpenResults(f.Results, f.Columns, f.Replace, stdout); err != nil {
+			return nil, closeAll, err
+		}
+	}
+	if f.Timeline != "" {
+		if o.Timeline, err = OpenTimeline(f.Timeline, f.TimelineTitle); err != nil {
 			return nil, closeAll, err
 		}
 	}

@@ -94,6 +94,8 @@ type Options struct {
 	// Results, when set, saves each job's output and result.json in one
 	// of GNU parallel's --results forms; the output then goes nowhere else.
 	Results *Results
+	// Timeline, when set, gets every finished job (--timeline).
+	Timeline *Timeline
 	// Summary prints totals and the slowest jobs on stderr at the end.
 	Summary bool
 	// CI adds to the reports of the CI system parrun runs under.
@@ -372,6 +374,9 @@ func (r *Report) Done(d *job.Done) error {
 		}
 	}
 	r.summary.add(d)
+	if r.opts.Timeline != nil {
+		r.opts.Timeline.add(d)
+	}
 	var f failure
 	if d.Failed() && (len(r.failed) < maxFailedListed || r.opts.CI.Annotate) {
 		f = newFailure(d, !r.stderrShown())
