@@ -5,7 +5,7 @@
 #
 #   bench/bench.sh [PARRUN]          ROUNDS=5 WORKLOADS="W1 W2" N1=1000 NO_PARALLEL=1 bench/bench.sh
 #
-# Workloads (after ../shared/bench/peers.sh):
+# Workloads (modelled on the project's peer harness, peers.sh, which is not in this repository):
 #   W1   5000 x true, -j2                       per-job overhead
 #   W1sh 5000 x true through sh -c, -j2         the same with a shell per job
 #   W2   5000 x echo {}, -j2, keep order        overhead with output
