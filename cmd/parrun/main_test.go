@@ -70,6 +70,8 @@ func TestScripts(t *testing.T) {
 						return cond == mode, nil
 					case "sshd":
 						return sshdUsable()
+					case "screen":
+						return screenUsable()
 					case "root":
 						return isRoot(), nil
 					case "cores2":

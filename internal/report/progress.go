@@ -53,9 +53,11 @@ type counts struct {
 
 // barDisplay draws a schollz/progressbar bar on stderr.
 type barDisplay struct {
-	c   *counts
-	bar *progressbar.ProgressBar
-	n   int // jobs the bar has been told about
+	w     io.Writer
+	c     *counts
+	bar   *progressbar.ProgressBar
+	n     int  // jobs the bar has been told about
+	shown bool // a frame is on the screen
 }
 
 func newBar(w io.Writer, c *counts) *barDisplay {
@@ -74,12 +76,26 @@ func newBar(w io.Writer, c *counts) *barDisplay {
 		progressbar.OptionSetSpinnerChangeInterval(0),
 		progressbar.OptionThrottle(0),
 	)
-	return &barDisplay{c: c, bar: bar}
+	return &barDisplay{w: w, c: c, bar: bar}
 }
 
-func (b *barDisplay) clear() { b.bar.Clear() }
+// eraseLine is the terminal's "erase the whole line" (ECMA-48 EL 2), then a
+// carriage return: the bar is drawn only on a terminal.
+const eraseLine = "\x1b[2K\r"
+
+// clear erases the frame on the screen. progressbar's own Clear overwrites
+// only as many columns as it believes it drew, which a total learned late
+// (ChangeMax64) makes too few: the last frame stayed beside the next
+// prompt (issue 16).
+func (b *barDisplay) clear() {
+	if b.shown {
+		io.WriteString(b.w, eraseLine)
+		b.shown = false
+	}
+}
 
 func (b *barDisplay) draw() {
+	b.shown = true
 	if b.c.total >= 0 && b.bar.GetMax64() != b.c.total {
 		b.bar.ChangeMax64(max(b.c.total, 1))
 	}
@@ -98,9 +114,12 @@ func (b *barDisplay) draw() {
 
 func (b *barDisplay) tick(time.Time) { b.draw() }
 
+// finish draws the last frame (a log of the terminal shows the final
+// count) and erases it: the screen is left as if the bar had never been
+// there.
 func (b *barDisplay) finish() {
 	b.draw()
-	b.bar.Clear()
+	b.clear()
 }
 
 // plainDisplay prints a status line every PlainInterval, with no carriage
