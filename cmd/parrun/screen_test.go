@@ -126,9 +126,8 @@ func parseScreenArgs(ts *testscript.TestScript, args []string) screenArgs {
 
 // screenSession is the private tmux server of one screen command.
 type screenSession struct {
-	ts   *testscript.TestScript
-	tmuxBin,
-	sock string
+	ts            *testscript.TestScript
+	tmuxBin, sock string
 }
 
 // startScreen starts the tmux server, its pane running the wrapper of
