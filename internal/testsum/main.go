@@ -132,6 +132,7 @@ func (t *tally) end(e *event, key string) {
 	delete(t.output, key)
 	if e.Test == "" { // the package's own line
 		if e.Action == "fail" {
+			t.unfinished(e.Package) // a panic or a time-out ends tests without their own end
 			fmt.Fprint(t.w, strings.Join(out, ""))
 		}
 		fmt.Fprintf(t.w, "%-4s %s %.1fs\n", map[string]string{"pass": "ok", "fail": "FAIL", "skip": "ok"}[e.Action], e.Package, e.Elapsed)
@@ -151,6 +152,23 @@ func (t *tally) end(e *event, key string) {
 	case "skip":
 		t.skips++
 		t.reasons[skipReason(out)]++
+	}
+}
+
+// unfinished prints the output of pkg's tests that never ended, and
+// counts them as failed.
+func (t *tally) unfinished(pkg string) {
+	var keys []string
+	for k := range t.output {
+		if test, ok := strings.CutPrefix(k, pkg+" "); ok && test != "" && !t.parents[k] {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fmt.Fprint(t.w, strings.Join(t.output[k], ""))
+		delete(t.output, k)
+		t.failed++
 	}
 }
 
