@@ -37,15 +37,16 @@ type screenArgs struct {
 	keys    []string // then type these (tmux key names)
 	signal  syscall.Signal
 	touch   string // or make this file
+	cols    int    // the terminal's width
 	command string
 }
 
 // cmdScreen is the script command
 //
-//	screen [-after FILE] [-until REGEX] [-keys 'KEY...' | -signal SIG | -touch FILE] 'SHELL COMMAND'
+//	screen [-cols N] [-after FILE] [-until REGEX] [-keys 'KEY...' | -signal SIG | -touch FILE] 'SHELL COMMAND'
 //
 // It runs the shell command (bash) in a terminal of its own, a private
-// tmux server's 120×30 pane, with the script's environment (PATH finds
+// tmux server's 120×30 pane (N×30 with -cols), with the script's environment (PATH finds
 // the test's parrun, PARRUN_MODE picks the mode) and directory, followed
 // by echo "rc=$?". Optionally it first waits for FILE to exist and for
 // the screen to match REGEX (that mid-run screen goes to stderr), then
@@ -59,7 +60,7 @@ func cmdScreen(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("screen: no negation; assert on its stdout")
 	}
 	a := parseScreenArgs(ts, args)
-	s := startScreen(ts, a.command)
+	s := startScreen(ts, a.cols, a.command)
 	if a.after != "" {
 		path := ts.MkAbs(a.after)
 		s.waitFor("file "+a.after, func() bool {
@@ -88,14 +89,20 @@ func cmdScreen(ts *testscript.TestScript, neg bool, args []string) {
 	fmt.Fprint(ts.Stdout(), trimScreen(s.capture()))
 }
 
-const screenUsage = "usage: screen [-after FILE] [-until REGEX] [-keys 'KEY...' | -signal SIG | -touch FILE] 'SHELL COMMAND'"
+const screenUsage = "usage: screen [-cols N] [-after FILE] [-until REGEX] [-keys 'KEY...' | -signal SIG | -touch FILE] 'SHELL COMMAND'"
 
 func parseScreenArgs(ts *testscript.TestScript, args []string) screenArgs {
-	var a screenArgs
+	a := screenArgs{cols: screenCols}
 	for len(args) > 1 && strings.HasPrefix(args[0], "-") {
 		opt, val := args[0], args[1]
 		args = args[2:]
 		switch opt {
+		case "-cols":
+			n, err := strconv.Atoi(val)
+			if err != nil || n < 10 {
+				ts.Fatalf("screen: -cols %s: want a width of 10 or more", val)
+			}
+			a.cols = n
 		case "-after":
 			a.after = val
 		case "-until":
@@ -128,11 +135,12 @@ func parseScreenArgs(ts *testscript.TestScript, args []string) screenArgs {
 type screenSession struct {
 	ts            *testscript.TestScript
 	tmuxBin, sock string
+	pid           int // the server's, once known
 }
 
 // startScreen starts the tmux server, its pane running the wrapper of
 // command, and arranges for the server to be killed when the script ends.
-func startScreen(ts *testscript.TestScript, command string) *screenSession {
+func startScreen(ts *testscript.TestScript, cols int, command string) *screenSession {
 	tmuxBin, bash := screenTools(ts)
 	dir, err := os.MkdirTemp(ts.MkAbs("."), ".screen")
 	ts.Check(err)
@@ -151,11 +159,13 @@ func startScreen(ts *testscript.TestScript, command string) *screenSession {
 	// ts.Exec: the server, forked by this client, gets the script's
 	// environment, which the pane inherits.
 	err = ts.Exec(tmuxBin, "-S", sock, "-f", os.DevNull, "new-session", "-d", "-s", "s",
-		"-x", strconv.Itoa(screenCols), "-y", strconv.Itoa(screenRows), "-c", ts.MkAbs("."),
+		"-x", strconv.Itoa(cols), "-y", strconv.Itoa(screenRows), "-c", ts.MkAbs("."),
 		"exec "+shellQuote(bash)+" "+shellQuote(wrapper))
 	if err != nil {
 		ts.Fatalf("screen: starting tmux: %v\n%s", err, ts.ReadFile("stderr"))
 	}
+	s.pid, err = strconv.Atoi(strings.TrimSpace(s.tmux("display", "-p", "#{pid}")))
+	ts.Check(err)
 	return s
 }
 
@@ -245,16 +255,12 @@ func (s *screenSession) parrunPID() int {
 // kill stops the tmux server, and with it the pane's processes (SIGHUP):
 // kill-server, else SIGKILL to the server's pid.
 func (s *screenSession) kill() {
-	pidOut, perr := s.tryTmux("display", "-p", "#{pid}")
 	_, err := s.tryTmux("kill-server")
-	if err == nil || perr != nil {
-		return // killed, or no server to kill
+	if err == nil || s.pid == 0 {
+		return
 	}
-	pid, aerr := strconv.Atoi(strings.TrimSpace(pidOut))
-	if aerr == nil && pid > 0 {
-		if kerr := syscall.Kill(pid, syscall.SIGKILL); kerr != nil && !errors.Is(kerr, syscall.ESRCH) {
-			s.ts.Logf("screen: killing tmux server %d: %v", pid, kerr)
-		}
+	if kerr := syscall.Kill(s.pid, syscall.SIGKILL); kerr != nil && !errors.Is(kerr, syscall.ESRCH) {
+		s.ts.Logf("screen: kill-server: %v; killing tmux server %d: %v", err, s.pid, kerr)
 	}
 }
 

@@ -4,10 +4,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
+	"os"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
+	"golang.org/x/sys/unix"
 
 	"github.com/parrun/parrun/internal/job"
 )
@@ -51,18 +56,41 @@ type counts struct {
 	start        time.Time
 }
 
-// barDisplay draws a schollz/progressbar bar on stderr.
+// barDisplay draws a schollz/progressbar bar on stderr. progressbar only
+// renders the frames, into io.Discard (String is the last one); the
+// display writes each itself, fitted to the terminal's width, and erases
+// it: progressbar's own Clear overwrites only as many columns as it
+// believes it drew, and it never counts its full-bar frame, which is
+// wider than the spinner frames of a run whose total was learned late:
+// that frame stayed beside the shell's next line (issue 16). A frame wider
+// than the terminal would wrap, and no erase reaches the row above.
 type barDisplay struct {
-	w     io.Writer
-	c     *counts
-	bar   *progressbar.ProgressBar
-	n     int  // jobs the bar has been told about
-	shown bool // a frame is on the screen
+	w io.Writer
+	c *counts
+	// bar counts every job from the start, against a max no run reaches
+	// until the total is known: then its count, rate and clock are right
+	// (a bar of unknown length counts modulo its width).
+	bar *progressbar.ProgressBar
+	// spin is the spinner shown while the total is unknown; nil after.
+	spin  *progressbar.ProgressBar
+	n     int        // jobs the bars have been told about
+	max   int64      // the total bar has been told, -1 for none
+	desc  string     // the bars' description
+	shown bool       // a frame is on the screen
+	cols  func() int // the terminal's width, 0 when unknown
 }
 
+// unknownMax is bar's max while the total is unknown.
+const unknownMax = math.MaxInt32
+
 func newBar(w io.Writer, c *counts) *barDisplay {
-	bar := progressbar.NewOptions64(-1,
-		progressbar.OptionSetWriter(w),
+	return &barDisplay{w: w, c: c, bar: newProgressBar(unknownMax), spin: newProgressBar(-1),
+		max: -1, desc: "jobs", cols: termCols(w)}
+}
+
+func newProgressBar(max int64) *progressbar.ProgressBar {
+	return progressbar.NewOptions64(max,
+		progressbar.OptionSetWriter(io.Discard),
 		progressbar.OptionSetDescription("jobs"),
 		progressbar.OptionShowCount(),
 		progressbar.OptionShowIts(),
@@ -76,17 +104,17 @@ func newBar(w io.Writer, c *counts) *barDisplay {
 		progressbar.OptionSetSpinnerChangeInterval(0),
 		progressbar.OptionThrottle(0),
 	)
-	return &barDisplay{w: w, c: c, bar: bar}
 }
 
-// eraseLine is the terminal's "erase the whole line" (ECMA-48 EL 2), then a
-// carriage return: the bar is drawn only on a terminal.
-const eraseLine = "\x1b[2K\r"
+// Terminal controls (ECMA-48); the bar is drawn only on a terminal.
+const (
+	// eraseLine erases the whole line (EL 2) and returns to its start.
+	eraseLine = "\x1b[2K\r"
+	// eraseRight erases from the cursor to the end of the line (EL 0).
+	eraseRight = "\x1b[K"
+)
 
-// clear erases the frame on the screen. progressbar's own Clear overwrites
-// only as many columns as it believes it drew, which a total learned late
-// (ChangeMax64) makes too few: the last frame stayed beside the next
-// prompt (issue 16).
+// clear erases the frame on the screen, if one is.
 func (b *barDisplay) clear() {
 	if b.shown {
 		io.WriteString(b.w, eraseLine)
@@ -94,22 +122,44 @@ func (b *barDisplay) clear() {
 	}
 }
 
+// draw writes the current frame over the line the cursor is on, erasing
+// what is right of it, and leaves the cursor after it.
 func (b *barDisplay) draw() {
+	b.update()
+	shown := b.bar
+	if b.spin != nil {
+		shown = b.spin
+	}
+	frame := fitFrame(shown.String(), b.cols())
+	if frame == "" {
+		return
+	}
+	io.WriteString(b.w, "\r"+frame+eraseRight)
 	b.shown = true
-	if b.c.total >= 0 && b.bar.GetMax64() != b.c.total {
+}
+
+// update tells the bars the counts; they render their frames.
+func (b *barDisplay) update() {
+	if b.c.total >= 0 && b.c.total != b.max {
+		b.max, b.spin = b.c.total, nil
 		b.bar.ChangeMax64(max(b.c.total, 1))
 	}
 	desc := "jobs"
 	if b.c.failed > 0 {
 		desc = fmt.Sprintf("jobs (%d failed)", b.c.failed)
 	}
-	b.bar.Describe(desc)
-	if d := b.c.done - b.n; d > 0 {
-		b.bar.Add(d)
-		b.n = b.c.done
-	} else {
-		b.bar.Add(0)
+	d := max(b.c.done-b.n, 0)
+	b.n = b.c.done
+	for _, bar := range []*progressbar.ProgressBar{b.bar, b.spin} {
+		if bar == nil {
+			continue
+		}
+		if desc != b.desc {
+			bar.Describe(desc)
+		}
+		bar.Add(d)
 	}
+	b.desc = desc
 }
 
 func (b *barDisplay) tick(time.Time) { b.draw() }
@@ -120,6 +170,65 @@ func (b *barDisplay) tick(time.Time) { b.draw() }
 func (b *barDisplay) finish() {
 	b.draw()
 	b.clear()
+}
+
+// fitFrame is a frame of progressbar's as the display writes it: without
+// its carriage return and trailing blanks and, on a terminal cols wide,
+// in at most cols-1 columns: one that wrapped could not be erased, and
+// one of exactly cols would leave the cursor past the last column, where
+// an erase takes the last character too. The bar narrows first (down to
+// nothing), then the frame is cut. Every rune of a frame is one column.
+func fitFrame(frame string, cols int) string {
+	r := []rune(strings.TrimRight(strings.TrimLeft(frame, "\r"), " "))
+	if cols <= 0 {
+		return string(r)
+	}
+	limit := cols - 1
+	if over := len(r) - limit; over > 0 {
+		r = narrowBar(r, over)
+	}
+	return string(r[:min(len(r), limit)])
+}
+
+// narrowBar takes up to n columns off the bar between the frame's two
+// "|", keeping the part of it filled.
+func narrowBar(r []rune, n int) []rune {
+	open := slices.Index(r, '|')
+	if open < 0 {
+		return r
+	}
+	end := slices.Index(r[open+1:], '|')
+	if end <= 0 {
+		return r
+	}
+	inner := r[open+1 : open+1+end]
+	width := max(len(inner)-n, 0)
+	filled := strings.Count(string(inner), "█") * width / len(inner)
+	out := append([]rune{}, r[:open+1]...)
+	out = append(out, []rune(strings.Repeat("█", filled)+strings.Repeat(" ", width-filled))...)
+	return append(out, r[open+1+end:]...)
+}
+
+// termCols returns a function giving the width of the terminal w is, or
+// 0 when w is not one (PARRUN_FORCE_TTY): then frames are not cut.
+func termCols(w io.Writer) func() int {
+	f, ok := w.(*os.File)
+	if !ok {
+		return func() int { return 0 }
+	}
+	rc, err := f.SyscallConn() // not f.Fd(), which would make f blocking
+	if err != nil {
+		return func() int { return 0 }
+	}
+	return func() int {
+		cols := 0
+		rc.Control(func(fd uintptr) {
+			if ws, err := unix.IoctlGetWinsize(int(fd), unix.TIOCGWINSZ); err == nil {
+				cols = int(ws.Col)
+			}
+		})
+		return cols
+	}
 }
 
 // plainDisplay prints a status line every PlainInterval, with no carriage
