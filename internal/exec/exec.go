@@ -130,6 +130,11 @@ type Spec struct {
 	// SIGKILL once its leader has exited and its output has been read:
 	// nothing a job started outlives it (SPEC §6, issue 18 item 3).
 	KeepBackground bool
+	// Signals, when set, are passed to the job's process group as they
+	// come while it runs (--memsuspend's SIGSTOP and SIGCONT). A group
+	// left stopped gets SIGCONT after each signal of the termination
+	// sequence, so that the sequence reaches it.
+	Signals <-chan syscall.Signal
 }
 
 // Result is what became of one job.
@@ -339,17 +344,26 @@ func watchLeader(cmd *osexec.Cmd) *leader {
 // ctx is done first. It reports whether the sequence ran against a live
 // leader: the job was stopped, not ended by itself.
 func (l *leader) await(ctx, outer context.Context, s *Spec) (killed bool) {
-	select {
-	case <-l.exited:
-		return false
-	case <-ctx.Done():
+	pgid := l.cmd.Process.Pid
+	stopped := false
+	for done := false; !done; {
+		select {
+		case <-l.exited:
+			return false
+		case sig := <-s.Signals: // nil, which never fires, without them
+			if syscall.Kill(-pgid, sig) == nil {
+				stopped = sig == syscall.SIGSTOP || stopped && sig != syscall.SIGCONT
+			}
+		case <-ctx.Done():
+			done = true
+		}
 	}
 	select {
 	case <-l.exited:
 		return false // it had ended by itself as ctx was done
 	default:
 	}
-	terminate(ctx, outer, l.cmd.Process.Pid, s, l.exited)
+	terminate(ctx, outer, pgid, s, l.exited, stopped)
 	<-l.exited
 	return true
 }

@@ -18,8 +18,8 @@ import (
 // and reaping orphans is up to init, which may be slow). ctx is the job's
 // own context, which says why (a time-out, or the run's cause); outer is
 // the run's, whose cause may escalate to SIGKILL now even while a time-out
-// runs the sequence.
-func terminate(ctx, outer context.Context, pgid int, s *Spec, exited <-chan struct{}) {
+// runs the sequence. stopped says the group may be stopped (SIGSTOP).
+func terminate(ctx, outer context.Context, pgid int, s *Spec, exited <-chan struct{}, stopped bool) {
 	steps := s.Terminate
 	if len(steps) == 0 {
 		steps = []Step{{Signal: syscall.SIGTERM, Wait: DefaultKillAfter}}
@@ -36,6 +36,9 @@ func terminate(ctx, outer context.Context, pgid int, s *Spec, exited <-chan stru
 		}
 		if syscall.Kill(-pgid, sig) != nil {
 			return // no process of the group is left
+		}
+		if stopped {
+			syscall.Kill(-pgid, syscall.SIGCONT) // a stopped group acts on no signal but SIGKILL
 		}
 		if !waitStep(st.Wait, exited, outer) {
 			break
