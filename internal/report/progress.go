@@ -54,6 +54,23 @@ type counts struct {
 	read         int64
 	total        int64 // -1 while input is still being read
 	start        time.Time
+	// held says why the run holds starts back ("" when it does not);
+	// level is how many jobs may run at once when -j moves, else 0.
+	held  string
+	level int
+}
+
+// throttle is what the display adds to its line: ", at most 12 at once,
+// waiting: memory 180 MiB free < 1 GiB".
+func (c *counts) throttle() string {
+	var s string
+	if c.level > 0 {
+		s = fmt.Sprintf(", at most %d at once", c.level)
+	}
+	if c.held != "" {
+		s += ", waiting: " + c.held
+	}
+	return s
 }
 
 // barDisplay draws a schollz/progressbar bar on stderr. progressbar only
@@ -147,6 +164,9 @@ func (b *barDisplay) update() {
 	desc := "jobs"
 	if b.c.failed > 0 {
 		desc = fmt.Sprintf("jobs (%d failed)", b.c.failed)
+	}
+	if t := b.c.throttle(); t != "" {
+		desc += " (" + t[2:] + ")"
 	}
 	d := max(b.c.done-b.n, 0)
 	b.n = b.c.done
@@ -265,8 +285,8 @@ func (p *plainDisplay) line(now time.Time) string {
 			eta = fmt.Sprintf(", ETA %s", time.Duration(left*float64(time.Second)).Round(time.Second))
 		}
 	}
-	return fmt.Sprintf("parrun: %d/%s done, %d failed, %.1f jobs/s, elapsed %s%s",
-		p.c.done, total, p.c.failed, rate, el.Round(time.Second), eta)
+	return fmt.Sprintf("parrun: %d/%s done, %d failed, %.1f jobs/s, elapsed %s%s%s",
+		p.c.done, total, p.c.failed, rate, el.Round(time.Second), eta, p.c.throttle())
 }
 
 func (p *plainDisplay) finish() {
@@ -386,6 +406,29 @@ func (r *Report) ExpectTotal(n int64) {
 	r.outMu.Lock()
 	defer r.outMu.Unlock()
 	r.counts.total = n
+}
+
+// Throttled tells the display why the run holds starts back ("" when it
+// does not) and, when -j moves, how many jobs may run at once (else 0).
+// The plain display says at once when starts begin to be held back, or
+// for another reason: a slow run explains itself in a CI log.
+func (r *Report) Throttled(held string, level int) {
+	r.outMu.Lock()
+	defer r.outMu.Unlock()
+	was := r.counts.held
+	r.counts.held, r.counts.level = held, level
+	if p, ok := r.prog.(*plainDisplay); ok && held != "" && reason(held) != reason(was) {
+		fmt.Fprintf(p.w, "parrun: waiting: %s\n", held)
+	}
+}
+
+// reason is a held-back message without its figures: "memory " of
+// "memory 180 MiB free < 1 GiB", so that a figure that moves is not news.
+func reason(held string) string {
+	if i := strings.IndexAny(held, "0123456789"); i >= 0 {
+		return held[:i]
+	}
+	return held
 }
 
 // progressState is embedded in Report.
