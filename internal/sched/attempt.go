@@ -2,6 +2,7 @@ package sched
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"runtime/debug"
@@ -57,6 +58,9 @@ func (r *run) runJob(j *job.Job, slot int, limited func(error)) (d *job.Done) {
 		d.Attempts++
 		d.Output = r.sink.Start(j, d.Command, slot)
 		d.Result = r.attempt(j, d, slot, limited)
+		if errors.Is(d.Result.Err, errRequeued) && r.requeue(d) {
+			continue
+		}
 		if !d.Result.Failed() || (tries >= 0 && d.Attempts >= tries) || r.startCtx.Err() != nil || slotGone(d.Result.Err) {
 			return d
 		}
@@ -93,7 +97,7 @@ func (r *run) attempt(j *job.Job, d *job.Done, slot int, limited func(error)) *e
 	w := waiter{r: r}
 	for {
 		r.running.Add(1)
-		res := r.runTimed(task)
+		res := r.runAdmitted(task)
 		r.running.Add(-1)
 		d.Host = task.Host
 		if !isResourceErr(res.Err) || r.ctx.Err() != nil {
@@ -107,13 +111,48 @@ func (r *run) attempt(j *job.Job, d *job.Done, slot int, limited func(error)) *e
 	}
 }
 
-// runTimed runs the task through the transport, timed by --timeout N%
-// unless the job has a time-out of its own.
-func (r *run) runTimed(task *Task) *exec.Result {
-	if r.rel == nil || task.Job.Timeout > 0 {
-		return r.tr.Run(r.ctx, task)
+// runAdmitted runs the task, where the run's admission can stop or
+// suspend it when it is throttled. An attempt stopped to free memory
+// comes back with errRequeued.
+func (r *run) runAdmitted(task *Task) *exec.Result {
+	if r.adm == nil {
+		return r.runTimed(r.ctx, task)
 	}
-	ctx, done := r.rel.track(r.ctx)
+	ctx, cancel := context.WithCancelCause(r.ctx)
+	defer cancel(nil)
+	l := r.adm.add(task.Job.Seq, cancel, task.Job.StdinStream == nil)
+	task.Signals = l.signals
+	res := r.runTimed(ctx, task)
+	r.adm.remove(l)
+	task.Signals = nil
+	if r.ctx.Err() == nil && errors.Is(context.Cause(ctx), errRequeued) {
+		res.Err = errRequeued
+	}
+	return res
+}
+
+// requeue puts back a job whose attempt a gate stopped to free memory:
+// the attempt does not count, its output is dropped, and the job keeps
+// its place and waits for the gate to let it start again. It returns false when the run
+// stopped starting jobs meanwhile: the stopped attempt is then the job's
+// result.
+func (r *run) requeue(d *job.Done) bool {
+	job.Discard(d.Output)
+	d.Output = nil
+	if !r.adm.reenter(r.startCtx) {
+		return false
+	}
+	d.Attempts--
+	return true
+}
+
+// runTimed runs the task through the transport under ctx, timed by
+// --timeout N% unless the job has a time-out of its own.
+func (r *run) runTimed(ctx context.Context, task *Task) *exec.Result {
+	if r.rel == nil || task.Job.Timeout > 0 {
+		return r.tr.Run(ctx, task)
+	}
+	ctx, done := r.rel.track(ctx)
 	res := r.tr.Run(ctx, task)
 	done(res)
 	return res

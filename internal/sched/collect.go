@@ -41,6 +41,9 @@ type collector interface {
 type item struct {
 	j *job.Job
 	s slot // fifoSlots only
+	// admitted: the job holds a place in the run's admission, given back
+	// when it finishes.
+	admitted bool
 }
 
 // slot is where a job's result lands: a 1-buffered channel, queued in input

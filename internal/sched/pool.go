@@ -41,6 +41,9 @@ type fixedPool struct {
 	r    *run
 	idle *freeSlots
 	in   []chan item // in[slot-1]: the job launched on that slot
+	// started[slot-1] starts the slot's runner on its first job: a -j
+	// that moves (Options.Level) has Slots as a ceiling it may never use.
+	started []sync.Once
 	// inflight counts launched jobs not yet finished: in is closed only
 	// once it is zero, so that a job handed back late still finds a runner.
 	inflight sync.WaitGroup
@@ -56,12 +59,19 @@ type fixedPool struct {
 
 func newFixedPool(r *run) *fixedPool {
 	n := r.opts.Slots
-	p := &fixedPool{r: r, idle: newFreeSlots(n), in: make([]chan item, n), live: n}
+	p := &fixedPool{r: r, idle: newFreeSlots(n), in: make([]chan item, n), started: make([]sync.Once, n), live: n}
 	for slot := 1; slot <= n; slot++ {
 		p.in[slot-1] = make(chan item, 1)
-		p.runners.Go(func() { p.runner(slot) })
 	}
 	return p
+}
+
+// send gives a job to the runner of slot, starting the runner first if
+// it has not run yet. Every send happens before its job's inflight.Done,
+// so before wait waits for the runners.
+func (p *fixedPool) send(slot int, it item) {
+	p.started[slot-1].Do(func() { p.runners.Go(func() { p.runner(slot) }) })
+	p.in[slot-1] <- it
 }
 
 func (p *fixedPool) launch(it item) bool {
@@ -70,7 +80,7 @@ func (p *fixedPool) launch(it item) bool {
 		return false
 	}
 	p.inflight.Add(1)
-	p.in[slot-1] <- it
+	p.send(slot, it)
 	return true
 }
 
@@ -161,7 +171,7 @@ func (p *fixedPool) handBack(it item) bool {
 // next runner that goes idle. p.mu is held.
 func (p *fixedPool) giveLocked(it item) {
 	if slot, ok := p.idle.tryTake(); ok {
-		p.in[slot-1] <- it
+		p.send(slot, it)
 		return
 	}
 	p.back = append(p.back, it)

@@ -30,6 +30,7 @@ import (
 	"time"
 
 	"github.com/parrun/parrun/internal/job"
+	"github.com/parrun/parrun/internal/throttle"
 )
 
 // Mode is how jobs run (SPEC §3, --mode).
@@ -136,6 +137,21 @@ type Options struct {
 	// Skip, when set, says which jobs not to run at all (--resume). A
 	// skipped job is not reported to the sink.
 	Skip func(*job.Job) bool
+	// Gate, when set, is asked before each job starts and every GateTick
+	// while jobs run (--memfree, --memsuspend, --load, --noswap, --limit):
+	// it can hold starts back, stop the youngest job to run it again
+	// later, or suspend the youngest jobs.
+	Gate throttle.Gate
+	// GateTick is how often a Gate or Level looks again; 0 is
+	// DefaultGateTick.
+	GateTick time.Duration
+	// Level, when set, moves how many jobs run at once while the run
+	// goes, up to Slots (or Concurrency): -j FILE, -j auto.
+	Level Level
+	// Throttled, when set, is told each time why starts are held back, or
+	// how many jobs may run at once (Level), changes. It may be called
+	// from any goroutine.
+	Throttled func(Throttle)
 }
 
 // A Source yields jobs in input order; Next returns io.EOF after the last.
@@ -209,6 +225,7 @@ type run struct {
 	cancel, stopStarting context.CancelCauseFunc
 
 	halt        halter
+	adm         *admission // nil when nothing throttles the run
 	limitNotice sync.Once
 	rel         *relTimeout // --timeout N%; nil without it
 	// running counts the attempts in a Transport's Run right now.
@@ -240,6 +257,14 @@ func (r *run) run(src Source) (Stats, error) {
 		watch.Go(func() { r.rel.watch(stop) })
 		defer watch.Wait()
 		defer close(stop) // after the pool: its attempts are timed till they end
+	}
+	if r.opts.Gate != nil || r.opts.Level != nil {
+		r.adm = newAdmission(r)
+		var mon sync.WaitGroup
+		stop := make(chan struct{})
+		mon.Go(func() { r.adm.monitor(stop) })
+		defer mon.Wait()
+		defer close(stop) // after the pool: it watches jobs till they end
 	}
 	var reader sync.WaitGroup
 	reader.Go(func() {
@@ -299,9 +324,19 @@ func (r *run) dispatch(q *queue, p pool) {
 			r.finish(it, &job.Done{Job: j, Result: notRun(j.Err)})
 			continue
 		}
+		if r.adm != nil {
+			if !r.adm.enter(r.startCtx) {
+				r.col.deliver(it, nil)
+				return
+			}
+			it.admitted = true
+		}
 		if r.stopped() || !p.launch(it) {
 			// Stopped while waiting for a free runner: the job never
 			// starts, and its place in the results is given up.
+			if it.admitted {
+				r.adm.giveBack()
+			}
 			r.col.deliver(it, nil)
 			return
 		}
@@ -345,6 +380,13 @@ func (r *run) finish(it item, d *job.Done) {
 		// not be spilled means the next would lose its too.
 		if isSpillErr(d.Result.Err) {
 			r.stopStarting(d.Result.Err)
+		}
+	}
+	if it.admitted {
+		if d != nil && d.Result != nil {
+			r.adm.leave(d.Failed())
+		} else {
+			r.adm.giveBack()
 		}
 	}
 	r.col.deliver(it, d)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/parrun/parrun/internal/exec"
@@ -32,6 +33,9 @@ type Task struct {
 	// Stdout and Stderr are the attempt's Output's streams.
 	Stdout, Stderr io.Writer
 	Timeout        time.Duration
+	// Signals, when set, are signals for the attempt's process group while
+	// it runs (--memsuspend's SIGSTOP and SIGCONT).
+	Signals <-chan syscall.Signal
 	// Host is set by the Transport: where the attempt ran ("" is here).
 	Host string
 }
@@ -84,6 +88,7 @@ func (l *Local) Run(ctx context.Context, t *Task) *exec.Result {
 		WaitDelay: l.WaitDelay,
 
 		KeepBackground: l.KeepBackground,
+		Signals:        t.Signals,
 	}
 	switch {
 	case t.Job.StdinAs != "": // the block is a file the command names (blockFile)
