@@ -4,14 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 
 	"github.com/parrun/parrun/internal/cpuinfo"
 	"github.com/parrun/parrun/internal/exec"
 	"github.com/parrun/parrun/internal/input"
 	"github.com/parrun/parrun/internal/iostreams"
-	"github.com/parrun/parrun/internal/ipc"
 	"github.com/parrun/parrun/internal/remote"
 	"github.com/parrun/parrun/internal/report"
 	"github.com/parrun/parrun/internal/sched"
@@ -61,12 +59,15 @@ func execute(ctx context.Context, o *Options, ios *iostreams.IOStreams) (exitCod
 	rep := report.New(cfg.report, ios.Out, ios.ErrOut)
 
 	cfg.sched.Env, cfg.sched.Notify = os.Environ(), rep.Notice
+	cfg.sched.Throttled = func(t sched.Throttle) { rep.Throttled(t.Held, t.Level) }
 	if room, limited := exec.ProcessRoom(); limited && !cfg.remote.Active() {
 		if note := cfg.sched.FitRoom(room); note != "" {
 			rep.Notice(note)
 		}
 	}
-	tr, closeTransport, err := transport(ctx, cfg, rep.Notice, ios.ErrOut)
+	tr, closeTransport, err := remote.Transport(ctx, cfg.remote, remote.Run{Local: cfg.sched.Mode != sched.ModeProcess || cfg.sched.DryRun,
+		Terminate: cfg.terminate, WaitDelay: cfg.killAfter, KeepBackground: cfg.keepBackground, MaxJobsPerWorker: cfg.maxJobsPerWorker,
+		Slots: &cfg.sched.Slots, Start: cfg.sched.StartLevel(), Stderr: ios.ErrOut, Notify: rep.Notice})
 	defer closeTransport()
 	if err != nil {
 		return codeFor(err, exitOK, context.Cause(ctx)), err // Ctrl-C while connecting is still 130
@@ -83,42 +84,10 @@ func execute(ctx context.Context, o *Options, ios *iostreams.IOStreams) (exitCod
 	if err := errors.Join(rep.Close(), closeOutputs()); runErr == nil {
 		runErr = err
 	}
+	if lvl, ok := cfg.sched.Level.(fmt.Stringer); ok {
+		rep.Notice(lvl.String()) // -j auto: where it went
+	}
 	return outcome(stats, cfg.sched.Halt, runErr, context.Cause(ctx), rep)
-}
-
-// transport is how the run's jobs run: in this process, or in worker
-// processes here or on the hosts of SPEC §8 (which it sets up, fixing the
-// run's slot count). closeTransport stops the workers, then the hosts'
-// connections; call it on every path, also after an error.
-func transport(ctx context.Context, cfg *config, notify func(string), stderr io.Writer) (tr sched.Transport, closeTransport func(), err error) {
-	exe, err := ipc.SelfPath()
-	if err != nil {
-		return nil, func() {}, fmt.Errorf("finding parrun's own executable: %w", err)
-	}
-	if cfg.sched.Mode != sched.ModeProcess || cfg.sched.DryRun {
-		// The reaper kills the jobs' groups should parrun be killed.
-		reaper := &exec.Reaper{Exe: exe}
-		l := &sched.Local{Terminate: cfg.terminate, WaitDelay: cfg.killAfter, KeepBackground: cfg.keepBackground}
-		l.Runner.Reaper = reaper
-		return l, func() { reaper.Close() }, nil
-	}
-	p := &sched.Process{Launcher: []string{exe}, Terminate: cfg.terminate, MaxJobs: cfg.maxJobsPerWorker, Notify: notify,
-		KeepBackground: cfg.keepBackground}
-	p.Stderr, _ = stderr.(*os.File) // a worker's complaints: straight to parrun's stderr
-	var hosts *remote.Hosts
-	closeTransport = func() {
-		p.Close()
-		hosts.Close() // after the workers: their ssh sessions run over the masters
-	}
-	if cfg.remote.Active() {
-		cfg.remote.Exe = exe
-		if hosts, err = remote.Setup(ctx, cfg.remote, notify); err != nil {
-			return nil, closeTransport, err
-		}
-		p.Hosts, cfg.sched.Slots = hosts.List, hosts.Slots
-	}
-	p.Prestart(ctx, cfg.sched.Slots)
-	return p, closeTransport, nil
 }
 
 // outcome maps the end of a run to its exit status and error, and says

@@ -20,6 +20,7 @@ import (
 	"github.com/parrun/parrun/internal/sched"
 	"github.com/parrun/parrun/internal/settings"
 	"github.com/parrun/parrun/internal/shell"
+	"github.com/parrun/parrun/internal/throttle"
 )
 
 // Options are parrun's flags and arguments as typed, before validation,
@@ -66,6 +67,8 @@ type config struct {
 	report  report.Options
 	outputs report.Outputs
 	remote  remote.Config
+	// throttle is --memfree, --memsuspend, --load, --noswap and --limit.
+	throttle throttle.Config
 	// progress is the --progress style before auto is resolved.
 	progress string
 	// killAfter is also how long output is read after a job's leader exits.
@@ -105,8 +108,8 @@ func (o *Options) validate(cores int) (*config, error) {
 	if o.Workers == "" && o.given("workers") {
 		return nil, flagErr("workers", "-j '': want N, N%%, +N or -N")
 	}
-	if c.sched.Slots, err = sched.ParseSlots(o.Workers, cores); err != nil {
-		return nil, flagErr("workers", "-j %s: %w", o.Workers, err)
+	if c.sched.Slots, c.sched.Level, err = sched.ParseJobs(o.Workers, cores); err != nil {
+		return nil, asFlagErr("workers", err)
 	}
 	if c.sched.Mode, err = sched.ParseMode(o.Mode); err != nil {
 		return nil, asFlagErr("mode", err)
@@ -115,6 +118,9 @@ func (o *Options) validate(cores int) (*config, error) {
 		if err := step(c); err != nil {
 			return nil, err
 		}
+	}
+	if err := o.validateThrottle(c, cores); err != nil {
+		return nil, err
 	}
 	if p := c.input.Pipe; p.RoundRobin && !p.Part && c.sched.Mode == sched.ModeProcess { // its jobs read a stream here
 		return nil, usageErr("--round-robin streams blocks to jobs on this machine: use --mode thread or coroutine, without --ssh")
@@ -247,6 +253,22 @@ func (o *Options) validateSched(c *config) error {
 	}
 	c.sched.Order, err = sched.ParseOrder(o.Order)
 	return asFlagErr("order", err)
+}
+
+// validateThrottle checks what holds starts back and moves -j (issue 17).
+func (o *Options) validateThrottle(c *config, cores int) error {
+	var err error
+	c.throttle.Shell, c.throttle.Env = c.input.Shell, os.Environ()
+	c.sched.Gate, err = c.throttle.Gate(throttle.Machine{Root: os.Getenv("PARRUN_MACHINE_ROOT")}, cores) // the variable: tests' fake /proc
+	switch {
+	case err != nil:
+		return usageErr("%w", err)
+	case c.sched.Level != nil && (c.sched.Mode == sched.ModeCoroutine || len(o.SSH)+len(o.SSHFile) > 0):
+		return flagErr("workers", "-j %s moves how many jobs run at once on this machine, in thread or process mode: coroutine mode runs --concurrency jobs, and each --ssh host its own slots", o.Workers)
+	case c.throttle.MemSuspend != "" && (c.sched.Mode == sched.ModeProcess || len(o.SSH)+len(o.SSHFile) > 0):
+		return flagErr("memsuspend", "--memsuspend suspends jobs run by parrun itself: use --mode thread or coroutine, without --ssh (GNU: local jobs only)")
+	}
+	return nil
 }
 
 // validateOutput checks the output flags (SPEC §4, §5).
