@@ -118,7 +118,7 @@ func newRootCmd(ios *iostreams.IOStreams, runF func(*Options) error) *cobra.Comm
 	f.SetInterspersed(false)
 	f.SortFlags = false
 
-	f.StringVarP(&o.Workers, "workers", "j", "", "jobs at once: N, N% of cores, +N, -N (default: usable cores)")
+	f.StringVarP(&o.Workers, "workers", "j", "", "jobs at once: N, N% of cores, +N, -N, auto, Nauto, or a FILE holding one (default: usable cores)")
 	f.StringVar(&o.Workers, "jobs", "", "alias of --workers")
 	f.StringVar(&o.Mode, "mode", string(sched.ModeThread), "how jobs run: thread, process or coroutine")
 	f.IntVar(&o.c.sched.Concurrency, "concurrency", sched.DefaultConcurrency, "coroutine mode: jobs in flight")
