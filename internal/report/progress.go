@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -422,14 +423,16 @@ func (r *Report) Throttled(held string, level int) {
 	}
 }
 
-// reason is a held-back message without its figures: "memory " of
-// "memory 180 MiB free < 1 GiB", so that a figure that moves is not news.
+// reason is a held-back message with its figures blanked: "memory # free
+// < #" of "memory 180 MiB free < 1 GiB", so that a figure that moves is
+// not news, but a new reason ("exited #: over the limit" after "exited #:
+// way over the limit") is.
 func reason(held string) string {
-	if i := strings.IndexAny(held, "0123456789"); i >= 0 {
-		return held[:i]
-	}
-	return held
+	return figure.ReplaceAllString(held, "#")
 }
+
+// figure is a number in a held-back message, with its unit if it is a size.
+var figure = regexp.MustCompile(`[0-9][0-9.]*( [KMGTP]iB| B)?`)
 
 // progressState is embedded in Report.
 type progressState struct {

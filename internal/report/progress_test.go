@@ -173,3 +173,38 @@ func TestBarTotalLearnedLate(t *testing.T) {
 		}
 	}
 }
+
+func TestThrottledPlain(t *testing.T) {
+	var errb bytes.Buffer
+	r := New(Options{}, io.Discard, &errb)
+	r.StartProgress(ProgressPlain)
+	steps := []struct {
+		held string
+		say  bool // a "waiting:" line at once
+	}{
+		{"memory 600 MiB free < 1 GiB", true},
+		{"memory 580 MiB free < 1 GiB", false}, // a figure moved: no news
+		{"memory 1.5 GiB free < 2 GiB", false},
+		{"memory 300 MiB free < half of --memfree 1 GiB", true},
+		{"", false}, // starts again: nothing to say
+		{"memory 300 MiB free < half of --memfree 1 GiB", true},
+		{`--limit "sh lim.sh" exited 2: way over the limit`, true},
+		{`--limit "sh lim.sh" exited 1: over the limit`, true},
+	}
+	for i, st := range steps {
+		before := errb.Len()
+		r.Throttled(st.held, 4)
+		got := errb.String()[before:]
+		want := ""
+		if st.say {
+			want = "parrun: waiting: " + st.held + "\n"
+		}
+		if got != want {
+			t.Errorf("step %d: Throttled(%q) wrote %q; want %q", i, st.held, got, want)
+		}
+	}
+	r.StopProgress()
+	if last := errb.String(); !strings.Contains(last, "at most 4 at once, waiting: --limit") {
+		t.Errorf("final plain line %q; want it to say the level and why starts wait", last)
+	}
+}

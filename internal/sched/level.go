@@ -13,8 +13,9 @@ import (
 
 // FileLevel is GNU's -j procfile: the file holds a -j value (N, N%, +N,
 // -N, 0), read again whenever it changes, so that a long run can be
-// slowed or sped up from outside. A value that does not parse keeps the
-// level as it was; Notify (the run's, when nil) says so once per change.
+// slowed or sped up from outside. Notify (the run's, when nil) says when
+// the level moves; a value that does not parse keeps the level as it was,
+// and Notify says so once per change of the file.
 type FileLevel struct {
 	Path   string
 	Cores  int
@@ -70,6 +71,9 @@ func (f *FileLevel) Tick(Tally) int {
 			f.Notify(err.Error() + ": running at most " + fmt.Sprint(f.level) + " at once, as before")
 		}
 		return f.level
+	}
+	if n != f.level && f.Notify != nil {
+		f.Notify(fmt.Sprintf("-j %s: running at most %d at once (was %d)", f.Path, n, f.level))
 	}
 	f.level = n
 	return n

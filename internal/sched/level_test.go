@@ -88,12 +88,13 @@ func TestFileLevel(t *testing.T) {
 		note  string
 	}{
 		{"", 2, ""},
-		{"5\n", 5, ""},
+		{"5\n", 5, "running at most 5 at once (was 2)"},
 		{"", 5, ""},
-		{"50%", 2, ""},
+		{"5 ", 5, ""}, // changed, but the same level: nothing to say
+		{"50%", 2, "at most 2 at once (was 5)"},
 		{"lots", 2, `holds "lots"`},
 		{"", 2, ""}, // unchanged since the bad value: no second notice
-		{"+2", 6, ""},
+		{"+2", 6, "at most 6"},
 	}
 	for i, st := range steps {
 		if st.write != "" {

@@ -120,10 +120,10 @@ type Load struct {
 	Runnable func() (int, error)
 }
 
-// ParseLoad parses --load as GNU parallel does: -j's syntax (N, N% of the
-// cores, +N, -N), where 0 means 0.01.
+// ParseLoad parses --load as GNU parallel does, with -j's syntax (N, N% of
+// the cores, +N, -N), where 0 means 0.01. The caller names the flag.
 func ParseLoad(s string, cores int) (float64, error) {
-	bad := fmt.Errorf("--load %q: want N, N%%, +N or -N (of the %d cores)", s, cores)
+	bad := fmt.Errorf("want N, N%%, +N or -N (of the %d cores)", cores)
 	var n float64
 	var err error
 	switch {

@@ -154,8 +154,8 @@ func TestParseLoad(t *testing.T) {
 	for _, s := range []string{"", "x", "%", "1x", "-1%", "50%%", "++1", "NaN", "Inf", "+Inf"} {
 		if got, err := throttle.ParseLoad(s, 2); err == nil {
 			t.Errorf("ParseLoad(%q, 2) = %v, nil; want an error", s, got)
-		} else if !strings.Contains(err.Error(), "--load") {
-			t.Errorf("ParseLoad(%q, 2) error %q; want it to name --load", s, err)
+		} else if !strings.Contains(err.Error(), "want N, N%, +N or -N (of the 2 cores)") {
+			t.Errorf("ParseLoad(%q, 2) error %q; want it to say what it takes", s, err)
 		}
 	}
 }
