@@ -137,14 +137,16 @@ func (a *AutoLevel) String() string {
 	return fmt.Sprintf("-j auto ran %d jobs at once at the end (peak %d, from %d)", a.c.Limit(), a.c.Peak(), a.start)
 }
 
-// autoCeiling × the cores is how far -j auto may go without N in Nauto.
-const autoCeiling = 16
+// autoCeiling × the cores (at most DefaultConcurrency, -j 0's pool) is how
+// far -j auto may go without N in Nauto: far enough for jobs that mostly
+// wait, bounded for a run whose pressure cannot be read.
+const autoCeiling = 64
 
 // ParseJobs parses -j: ParseSlots's forms; "auto", or GNU's newer "Nauto"
 // (auto, never above N); or, as GNU's procfile, the name of a file that
 // holds one of ParseSlots's forms. A -j that moves returns its Level, and
-// its ceiling as slots: autoCeiling × cores for auto, DefaultConcurrency
-// for a file.
+// its ceiling as slots: autoCeiling × cores for auto (at most
+// DefaultConcurrency), DefaultConcurrency for a file.
 func ParseJobs(s string, cores int) (int, Level, error) {
 	if fi, err := os.Stat(s); s != "" && err == nil && !fi.IsDir() {
 		f, err := NewFileLevel(s, cores)
@@ -154,7 +156,7 @@ func ParseJobs(s string, cores int) (int, Level, error) {
 		return DefaultConcurrency, f, nil
 	}
 	if n, ok := strings.CutSuffix(s, "auto"); ok {
-		ceiling := autoCeiling * cores
+		ceiling := min(autoCeiling*cores, DefaultConcurrency)
 		if n != "" {
 			var err error
 			if ceiling, err = ParseSlots(n, cores); err != nil {

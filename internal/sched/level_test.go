@@ -24,8 +24,9 @@ func TestParseJobs(t *testing.T) {
 	}{
 		{"4", 2, 4, "", 4, ""},
 		{"+1", 2, 3, "", 3, ""},
-		{"auto", 2, 32, "auto", 2, ""},
-		{"auto", 8, 128, "auto", 8, ""},
+		{"auto", 2, 128, "auto", 2, ""},
+		{"auto", 8, 512, "auto", 8, ""},
+		{"auto", 64, DefaultConcurrency, "auto", 64, ""}, // never above -j 0
 		{"4auto", 2, 4, "auto", 2, ""},
 		{"1auto", 2, 1, "auto", 1, ""},
 		{"200%auto", 2, 4, "auto", 2, ""},
