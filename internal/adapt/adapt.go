@@ -6,13 +6,14 @@
 // The rule, in plain words:
 //
 // The run is measured in windows. A window ends once it has lasted at least
-// half a second and at least twice as many jobs have finished in it as the
-// limit lets run at once, or after ten seconds whatever the count. Its
-// throughput is the number of jobs that finished per second.
+// half a second and as many jobs have finished in it as the limit lets run
+// at once (twice as many in steady state, whose steps are smaller), or
+// after ten seconds whatever the count. Its throughput is the number of
+// jobs that finished per second.
 //
 //   - Slow start. From the starting limit, after each window whose
-//     throughput beat the previous limit's by 10% or more, the limit grows by
-//     half (rounded up, at least one job). The first window has nothing to
+//     throughput beat the previous limit's by 10% or more, the limit
+//     doubles (TCP's slow start). The first window has nothing to
 //     compare with, so it grows too. A raise that gained less than 10% is
 //     undone, and the limit settles into steady state.
 //   - Steady state. Three windows follow the throughput at the current
@@ -144,14 +145,17 @@ func (c *Controller) Limit() int { return c.limit }
 func (c *Controller) Peak() int { return c.peak }
 
 // WindowDone reports whether a window of elapsed length with completed jobs is long enough
-// to judge: at least MinWindow (500ms) and at least 2×Limit completions (or 2 completions
-// when Limit is 1), or at most MaxWindow (10s) whatever the count.
+// to judge: at least MinWindow (500ms) and at least Limit completions (2×Limit in steady
+// state), or at most MaxWindow (10s) whatever the count.
 func (c *Controller) WindowDone(elapsed time.Duration, completed int) bool {
 	if elapsed >= MaxWindow {
 		return true
 	}
-	// completed/2 >= limit is completed >= 2*limit without overflow.
-	return elapsed >= MinWindow && completed/2 >= c.limit
+	need := c.limit // slow start judges on one round of the limit's jobs
+	if c.steady {
+		need = 2 * c.limit
+	}
+	return elapsed >= MinWindow && completed >= need
 }
 
 // Observe takes one window's sample and returns the new limit.
@@ -227,14 +231,14 @@ func (c *Controller) held(w window) {
 	}
 }
 
-// slowStart judges a window of slow start: it raises the limit by half
+// slowStart judges a window of slow start: it doubles the limit
 // while raises pay, and settles into steady state when one does not.
 func (c *Controller) slowStart(w window) {
 	if c.trial && !rose(w.tput, c.backTput, raiseGain) {
 		c.undo()
 		return
 	}
-	step := min(c.limit/2+c.limit%2, c.ceiling-c.limit) // ⌈limit/2⌉, capped
+	step := min(c.limit, c.ceiling-c.limit) // doubling, capped
 	if step <= 0 {
 		// At the ceiling: nothing left to try but steady state. back stays,
 		// so failures at this level can still undo the last raise.

@@ -36,42 +36,42 @@ var observeTests = []struct {
 	start, ceiling, cores int
 	steps                 []step
 }{
-	{"first window raises", 2, 64, 2, []step{{win(2, 10), 3}}},
-	{"slow start grows by half, rounded up, at least one", 1, 100, 1, []step{
-		{win(1, 1), 2}, {win(2, 2), 3}, {win(3, 3), 5}, {win(5, 5), 8}, {win(8, 8), 12}, {win(12, 12), 18}}},
-	{"a raise gaining exactly 10% goes on", 4, 64, 1, []step{{win(4, 40), 6}, {win(6, 44), 9}}},
+	{"first window raises", 2, 64, 2, []step{{win(2, 10), 4}}},
+	{"slow start doubles", 1, 100, 1, []step{
+		{win(1, 1), 2}, {win(2, 2), 4}, {win(4, 4), 8}, {win(8, 8), 16}, {win(16, 16), 32}, {win(32, 32), 64}, {win(64, 64), 100}}},
+	{"a raise gaining exactly 10% goes on", 4, 64, 1, []step{{win(4, 40), 8}, {win(8, 44), 16}}},
 	{"a raise gaining under 10% is undone, then steady state probes", 4, 64, 1, []step{
-		{win(4, 40), 6}, {win(6, 43), 4}, {win(4, 40), 4}, {win(4, 40), 4}, {win(4, 40), 5}}},
+		{win(4, 40), 8}, {win(8, 43), 4}, {win(4, 40), 4}, {win(4, 40), 4}, {win(4, 40), 5}}},
 	{"slow start stops at the ceiling", 5, 6, 1, []step{
 		{win(5, 50), 6}, {win(6, 60), 6}, {win(6, 60), 6}, {win(6, 60), 6}, {win(6, 60), 6}, {win(6, 60), 6}}},
 	{"a probe gaining 5% is kept; the next adds limit/8", 16, 64, 1, []step{
-		{win(16, 160), 24}, {win(24, 160), 16},
+		{win(16, 160), 32}, {win(32, 160), 16},
 		{win(16, 160), 16}, {win(16, 160), 16}, {win(16, 160), 18},
 		{win(18, 168), 18}, {win(18, 168), 18}, {win(18, 168), 18}, {win(18, 168), 20}}},
 	{"a probe gaining under 5% is undone", 16, 64, 1, []step{
-		{win(16, 160), 24}, {win(24, 160), 16},
+		{win(16, 160), 32}, {win(32, 160), 16},
 		{win(16, 160), 16}, {win(16, 160), 16}, {win(16, 160), 18}, {win(18, 167), 16}}},
 	{"±10% noise between probes does not move the limit", 16, 64, 1, []step{
-		{win(16, 160), 24}, {win(24, 160), 16},
+		{win(16, 160), 32}, {win(32, 160), 16},
 		{win(16, 176), 16}, {win(16, 144), 16}, {win(16, 176), 18}, {win(18, 160), 16}}},
 	{"memory pressure halves the limit and ends slow start", 8, 64, 1, []step{
 		{with(win(8, 80), memPSI(10.5)), 4}, {win(4, 40), 4}, {win(4, 40), 4}, {win(4, 40), 5}}},
-	{"memory pressure of 10 is not over 10", 8, 64, 1, []step{{with(win(8, 80), memPSI(10)), 12}}},
+	{"memory pressure of 10 is not over 10", 8, 64, 1, []step{{with(win(8, 80), memPSI(10)), 16}}},
 	{"memory pressure at 1 job stays at 1 and does not raise", 1, 64, 1, []step{
 		{with(win(1, 5), memPSI(50)), 1}, {win(1, 5), 1}}},
 	{"CPU pressure cuts a quarter, down to the cores", 8, 64, 2, []step{
 		{with(win(8, 80), cpuPSI(50)), 6}, {with(win(6, 80), cpuPSI(50)), 4},
 		{with(win(4, 80), cpuPSI(50)), 3}, {with(win(3, 80), cpuPSI(50)), 2}, {with(win(2, 80), cpuPSI(50)), 2}}},
-	{"CPU pressure with no more jobs than cores is ignored", 2, 64, 2, []step{{with(win(2, 10), cpuPSI(90)), 3}}},
-	{"CPU pressure of 40 is not over 40", 8, 64, 2, []step{{with(win(8, 80), cpuPSI(40)), 12}}},
+	{"CPU pressure with no more jobs than cores is ignored", 2, 64, 2, []step{{with(win(2, 10), cpuPSI(90)), 4}}},
+	{"CPU pressure of 40 is not over 40", 8, 64, 2, []step{{with(win(8, 80), cpuPSI(40)), 16}}},
 	{"failures jumping after a raise undo it", 4, 64, 1, []step{
-		{win(4, 40), 6}, {with(win(6, 60), failed(13)), 4}}},
+		{win(4, 40), 8}, {with(win(8, 80), failed(17)), 4}}},
 	{"a failure rise of exactly 0.2 does not", 4, 64, 1, []step{
-		{win(4, 40), 6}, {with(win(6, 60), failed(12)), 9}}},
+		{win(4, 40), 8}, {with(win(8, 80), failed(16)), 16}}},
 	{"failures are measured against the window before the raise", 4, 64, 1, []step{
-		{with(win(4, 40), failed(20)), 6}, {with(win(6, 60), failed(40)), 9}}},
+		{with(win(4, 40), failed(20)), 8}, {with(win(8, 80), failed(54)), 16}}},
 	{"failures at a kept probe's level undo it in a later window", 6, 64, 1, []step{
-		{win(6, 60), 9}, {win(9, 60), 6},
+		{win(6, 60), 12}, {win(12, 60), 6},
 		{win(6, 60), 6}, {win(6, 60), 6}, {win(6, 60), 7},
 		{win(7, 70), 7}, {with(win(7, 70), failed(35)), 6}}},
 	{"failures with no raise to undo change nothing", 8, 64, 1, []step{
@@ -79,17 +79,17 @@ var observeTests = []struct {
 	{"a held window lowers the limit to the jobs that ran", 8, 64, 1, []step{
 		{with(win(8, 80), heldAt(4.2)), 5}, {win(5, 50), 5}, {win(5, 50), 5}, {win(5, 50), 6}}},
 	{"a held window with the slots full does not raise", 8, 64, 1, []step{
-		{with(win(8, 80), heldAt(8)), 8}, {win(8, 80), 12}}},
+		{with(win(8, 80), heldAt(8)), 8}, {win(8, 80), 16}}},
 	{"a held window with nothing running leaves 1", 8, 64, 1, []step{{with(win(8, 80), heldAt(0)), 1}}},
-	{"a starved window neither raises nor lowers", 8, 64, 1, []step{{win(6, 80), 8}, {win(7, 80), 12}}},
+	{"a starved window neither raises nor lowers", 8, 64, 1, []step{{win(6, 80), 8}, {win(7, 80), 16}}},
 	{"a pending raise waits for a window that can judge it", 4, 64, 1, []step{
-		{win(4, 40), 6}, {win(3, 30), 6}, {win(6, 60), 9}}},
+		{win(4, 40), 8}, {win(3, 30), 8}, {win(8, 80), 16}}},
 	{"windows with no measure change nothing", 4, 64, 1, []step{
 		{win(4, 0), 4},
 		{with(win(4, 40), func(s *Sample) { s.Elapsed = 0 }), 4},
 		{with(win(4, 40), func(s *Sample) { s.Busy = math.NaN() }), 4},
 		{with(win(4, 40), func(s *Sample) { s.Held, s.Busy = true, math.NaN() }), 4},
-		{with(win(4, 40), memPSI(math.NaN())), 6}}},
+		{with(win(4, 40), memPSI(math.NaN())), 8}}},
 	{"start is clamped to the ceiling", 100, 8, 1, []step{{win(8, 80), 8}}},
 	{"start is clamped to 1", -3, 8, 1, []step{{win(1, 10), 2}}},
 }
@@ -119,10 +119,10 @@ func TestWindowDone(t *testing.T) {
 		want      bool
 	}{
 		{1, 499 * time.Millisecond, 100, false},
-		{1, MinWindow, 1, false},
-		{1, MinWindow, 2, true},
-		{4, time.Second, 7, false},
-		{4, time.Second, 8, true},
+		{1, MinWindow, 0, false},
+		{1, MinWindow, 1, true},
+		{4, time.Second, 3, false},
+		{4, time.Second, 4, true},
 		{4, MaxWindow - 1, 0, false},
 		{4, MaxWindow, 0, true},
 		{4, time.Second, -9, false},
@@ -141,10 +141,22 @@ func TestPeak(t *testing.T) {
 	if got := c.Peak(); got != 4 {
 		t.Errorf("Peak() at start = %d; want 4", got)
 	}
-	c.Observe(win(4, 40)) // raise to 6
-	c.Observe(win(6, 40)) // no gain: back to 4
-	if got, lim := c.Peak(), c.Limit(); got != 6 || lim != 4 {
-		t.Errorf("Peak(), Limit() = %d, %d; want 6, 4", got, lim)
+	c.Observe(win(4, 40)) // raise to 8
+	c.Observe(win(8, 40)) // no gain: back to 4
+	if got, lim := c.Peak(), c.Limit(); got != 8 || lim != 4 {
+		t.Errorf("Peak(), Limit() = %d, %d; want 8, 4", got, lim)
+	}
+}
+
+// TestWindowDoneSteady: slow start judges a window on one round of the
+// limit's jobs, steady state (finer steps, so a smaller signal) on two.
+func TestWindowDoneSteady(t *testing.T) {
+	c := New(4, 64, 1)
+	c.Observe(win(4, 40)) // raise to 8
+	c.Observe(win(8, 40)) // no gain: back to 4, steady state
+	if c.WindowDone(time.Second, 7) || !c.WindowDone(time.Second, 8) {
+		t.Errorf("steady state at limit 4: WindowDone(1s, 7), (1s, 8) = %v, %v; want false, true",
+			c.WindowDone(time.Second, 7), c.WindowDone(time.Second, 8))
 	}
 }
 
