@@ -78,6 +78,7 @@ type liveAttempt struct {
 	signals   chan syscall.Signal
 	suspended bool
 	requeue   bool // may be stopped and run again (not a --round-robin stream)
+	stopping  bool // stopYoungest chose it: it is on its way out
 }
 
 func newAdmission(r *run) *admission {
@@ -274,14 +275,17 @@ func (a *admission) step(now time.Time) {
 
 // stopYoungest stops the youngest running job that can run again, to
 // free memory; never the last one running, which would only start again
-// into the same shortage.
+// into the same shortage, and none while an earlier one is still ending.
 func (a *admission) stopYoungest(why string) {
 	a.mu.Lock()
 	var victim *liveAttempt
-	if len(a.live) > 1 {
+	// One at a time: while a stopped job is on its way out, the memory it
+	// frees is not free yet, and the gate would stop another for nothing.
+	if len(a.live) > 1 && !slices.ContainsFunc(a.live, func(l *liveAttempt) bool { return l.stopping }) {
 		for _, l := range slices.Backward(a.live) {
 			if l.requeue {
 				victim = l
+				victim.stopping = true
 				break
 			}
 		}

@@ -295,3 +295,30 @@ func TestLevelBounds(t *testing.T) {
 		t.Errorf("peak %d at once; want 1", tr.peak)
 	}
 }
+
+// TestStopYoungestOneAtATime: while the job it stopped is still ending,
+// a gate that goes on saying kill stops no other job, and says nothing.
+func TestStopYoungestOneAtATime(t *testing.T) {
+	var notes []string
+	a := &admission{r: &run{opts: Options{Notify: func(s string) { notes = append(notes, s) }}}}
+	var cancelled []int64
+	for seq := int64(1); seq <= 3; seq++ {
+		a.add(seq, func(error) { cancelled = append(cancelled, seq) }, true)
+	}
+	for range 5 {
+		a.stopYoungest("memory low")
+	}
+	if len(cancelled) != 1 || cancelled[0] != 3 || len(notes) != 1 {
+		t.Fatalf("stopped %v with notices %q; want job 3 alone, said once", cancelled, notes)
+	}
+	a.remove(a.live[2]) // job 3 has ended
+	a.stopYoungest("memory low")
+	if len(cancelled) != 2 || cancelled[1] != 2 {
+		t.Fatalf("after job 3 ended: stopped %v; want job 2 next", cancelled)
+	}
+	a.remove(a.live[1])
+	a.stopYoungest("memory low")
+	if len(cancelled) != 2 {
+		t.Fatalf("with job 1 alone: stopped %v; want the last job spared", cancelled)
+	}
+}
