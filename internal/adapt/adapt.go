@@ -14,8 +14,9 @@
 //   - Slow start. From the starting limit, after each window whose
 //     throughput beat the previous limit's by 10% or more, the limit
 //     doubles (TCP's slow start). The first window has nothing to
-//     compare with, so it grows too. A raise that gained less than 10% is
-//     undone, and the limit settles into steady state.
+//     compare with, so it grows too. A raise that gained less than 10% in
+//     two windows running is undone (one window alone may be a stall of a
+//     shared machine), and the limit settles into steady state.
 //   - Steady state. Three windows follow the throughput at the current
 //     limit (a moving average, so that ±10% of noise between windows does
 //     not move the limit); the fourth tries one job more per eight (at least
@@ -114,6 +115,10 @@ type Controller struct {
 	tput    float64 // steady state: the tracked throughput at limit
 	hasTput bool    // tput holds a measurement
 	tracked int     // steady-state windows since the last probe
+	// doubt is set when a slow-start raise's first window gained too
+	// little: one more window decides, so that one noisy window does not
+	// end slow start far below where the run scales to.
+	doubt bool
 }
 
 // window is a sanitised Sample.
@@ -235,9 +240,15 @@ func (c *Controller) held(w window) {
 // while raises pay, and settles into steady state when one does not.
 func (c *Controller) slowStart(w window) {
 	if c.trial && !rose(w.tput, c.backTput, raiseGain) {
+		if !c.doubt {
+			c.doubt = true
+			return
+		}
+		c.doubt = false
 		c.undo()
 		return
 	}
+	c.doubt = false
 	step := min(c.limit, c.ceiling-c.limit) // doubling, capped
 	if step <= 0 {
 		// At the ceiling: nothing left to try but steady state. back stays,

@@ -41,18 +41,20 @@ var observeTests = []struct {
 		{win(1, 1), 2}, {win(2, 2), 4}, {win(4, 4), 8}, {win(8, 8), 16}, {win(16, 16), 32}, {win(32, 32), 64}, {win(64, 64), 100}}},
 	{"a raise gaining exactly 10% goes on", 4, 64, 1, []step{{win(4, 40), 8}, {win(8, 44), 16}}},
 	{"a raise gaining under 10% is undone, then steady state probes", 4, 64, 1, []step{
-		{win(4, 40), 8}, {win(8, 43), 4}, {win(4, 40), 4}, {win(4, 40), 4}, {win(4, 40), 5}}},
+		{win(4, 40), 8}, {win(8, 43), 8}, {win(8, 43), 4}, {win(4, 40), 4}, {win(4, 40), 4}, {win(4, 40), 5}}},
+	{"one window gaining too little gets a second; a good one goes on doubling", 4, 64, 1, []step{
+		{win(4, 40), 8}, {win(8, 43), 8}, {win(8, 80), 16}, {win(16, 85), 16}, {win(16, 160), 32}}},
 	{"slow start stops at the ceiling", 5, 6, 1, []step{
 		{win(5, 50), 6}, {win(6, 60), 6}, {win(6, 60), 6}, {win(6, 60), 6}, {win(6, 60), 6}, {win(6, 60), 6}}},
 	{"a probe gaining 5% is kept; the next adds limit/8", 16, 64, 1, []step{
-		{win(16, 160), 32}, {win(32, 160), 16},
+		{win(16, 160), 32}, {win(32, 160), 32}, {win(32, 160), 16},
 		{win(16, 160), 16}, {win(16, 160), 16}, {win(16, 160), 18},
 		{win(18, 168), 18}, {win(18, 168), 18}, {win(18, 168), 18}, {win(18, 168), 20}}},
 	{"a probe gaining under 5% is undone", 16, 64, 1, []step{
-		{win(16, 160), 32}, {win(32, 160), 16},
+		{win(16, 160), 32}, {win(32, 160), 32}, {win(32, 160), 16},
 		{win(16, 160), 16}, {win(16, 160), 16}, {win(16, 160), 18}, {win(18, 167), 16}}},
 	{"±10% noise between probes does not move the limit", 16, 64, 1, []step{
-		{win(16, 160), 32}, {win(32, 160), 16},
+		{win(16, 160), 32}, {win(32, 160), 32}, {win(32, 160), 16},
 		{win(16, 176), 16}, {win(16, 144), 16}, {win(16, 176), 18}, {win(18, 160), 16}}},
 	{"memory pressure halves the limit and ends slow start", 8, 64, 1, []step{
 		{with(win(8, 80), memPSI(10.5)), 4}, {win(4, 40), 4}, {win(4, 40), 4}, {win(4, 40), 5}}},
@@ -71,7 +73,7 @@ var observeTests = []struct {
 	{"failures are measured against the window before the raise", 4, 64, 1, []step{
 		{with(win(4, 40), failed(20)), 8}, {with(win(8, 80), failed(54)), 16}}},
 	{"failures at a kept probe's level undo it in a later window", 6, 64, 1, []step{
-		{win(6, 60), 12}, {win(12, 60), 6},
+		{win(6, 60), 12}, {win(12, 60), 12}, {win(12, 60), 6},
 		{win(6, 60), 6}, {win(6, 60), 6}, {win(6, 60), 7},
 		{win(7, 70), 7}, {with(win(7, 70), failed(35)), 6}}},
 	{"failures with no raise to undo change nothing", 8, 64, 1, []step{
@@ -142,7 +144,8 @@ func TestPeak(t *testing.T) {
 		t.Errorf("Peak() at start = %d; want 4", got)
 	}
 	c.Observe(win(4, 40)) // raise to 8
-	c.Observe(win(8, 40)) // no gain: back to 4
+	c.Observe(win(8, 40)) // no gain: one more window
+	c.Observe(win(8, 40)) // no gain again: back to 4
 	if got, lim := c.Peak(), c.Limit(); got != 8 || lim != 4 {
 		t.Errorf("Peak(), Limit() = %d, %d; want 8, 4", got, lim)
 	}
@@ -153,7 +156,8 @@ func TestPeak(t *testing.T) {
 func TestWindowDoneSteady(t *testing.T) {
 	c := New(4, 64, 1)
 	c.Observe(win(4, 40)) // raise to 8
-	c.Observe(win(8, 40)) // no gain: back to 4, steady state
+	c.Observe(win(8, 40)) // no gain: one more window
+	c.Observe(win(8, 40)) // no gain again: back to 4, steady state
 	if c.WindowDone(time.Second, 7) || !c.WindowDone(time.Second, 8) {
 		t.Errorf("steady state at limit 4: WindowDone(1s, 7), (1s, 8) = %v, %v; want false, true",
 			c.WindowDone(time.Second, 7), c.WindowDone(time.Second, 8))

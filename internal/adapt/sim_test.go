@@ -197,3 +197,27 @@ func TestSimFailing(t *testing.T) {
 		return within(traj, 10, 4, 7)
 	})
 }
+
+// TestSimHiccup: one window of a shared machine's stall (throughput at
+// 40%) in the middle of slow start does not end it: the I/O-bound run
+// still reaches its ceiling, rather than probing its way up by one job in
+// eight every four windows.
+func TestSimHiccup(t *testing.T) {
+	window := 0
+	hiccup := func(limit int) load {
+		l := ioBound(limit)
+		if window%simWindows == 4 {
+			l.rate *= 0.4
+		}
+		window++
+		return l
+	}
+	runSeeds(t, model{start: 2, ceiling: 64, cores: 2, at: hiccup}, func(c *Controller, traj []int) string {
+		for i, l := range traj[:12] {
+			if l == 64 {
+				return within(traj, i, 32, 64)
+			}
+		}
+		return "limit did not reach the ceiling of 64 within 12 windows"
+	})
+}
