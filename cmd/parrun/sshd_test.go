@@ -66,7 +66,9 @@ func sshdPath() string {
 // "ssh" first on PATH that reaches it as host "sshhost" (ssh reads ~/.ssh
 // from the passwd entry, not $HOME, so a script cannot use its own
 // ~/.ssh/config), and writes $WORK/ssh/kill-sshd, which kills the server
-// and its sessions as a crashed machine would.
+// and its sessions as a crashed machine would. Its arguments, if any,
+// are sshd_config lines that come before the usual ones (sshd keeps a
+// keyword's first value): sshd-start 'MaxSessions 1'.
 //
 // The remote side's login directory is $WORK/remote (sshd's ForceCommand
 // changes into it before running the command), so that files transferred
@@ -76,8 +78,8 @@ func sshdPath() string {
 // killed by kill-sshd leaves behind, and every later session then waits
 // 60 s for it (CI saw "no Hello within 30s").
 func cmdSSHDStart(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 0 {
-		ts.Fatalf("usage: sshd-start")
+	if neg {
+		ts.Fatalf("usage: sshd-start ['sshd_config line'...]")
 	}
 	sshd := sshdPath()
 	work := ts.Getenv("WORK")
@@ -106,7 +108,9 @@ func cmdSSHDStart(ts *testscript.TestScript, neg bool, args []string) {
 	l.Close()
 
 	user := "root"
-	ts.Check(os.WriteFile(filepath.Join(dir, "sshd_config"), []byte(fmt.Sprintf(`Port %d
+	// The script's own lines go first: sshd takes a keyword's first value.
+	extra := strings.Join(append(args, ""), "\n")
+	ts.Check(os.WriteFile(filepath.Join(dir, "sshd_config"), []byte(extra+fmt.Sprintf(`Port %d
 ListenAddress 127.0.0.1
 HostKey %[2]s/hostkey
 AuthorizedKeysFile %[2]s/authorized_keys

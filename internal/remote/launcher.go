@@ -76,11 +76,10 @@ func (s *SSH) Command(_ int, words ...string) []string {
 // beyond ConnectTimeout, for the authentication itself.
 const connectWait = 30 * time.Second
 
-// Connect opens the master connection and returns once it is ready. An
-// error means the host cannot be reached (the error carries ssh's own
-// words); the caller leaves the host out. ctx bounds the wait only; Close
-// stops the master.
-func (s *SSH) Connect(ctx context.Context) error {
+// connectMaster opens the master connection and returns once it is
+// ready; the error carries ssh's own words. ctx bounds the wait only;
+// Close stops the master.
+func (s *SSH) connectMaster(ctx context.Context) error {
 	dir, err := socketDir()
 	if err != nil {
 		return err

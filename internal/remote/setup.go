@@ -137,9 +137,14 @@ func Setup(ctx context.Context, cfg Config, notify func(string)) (*Hosts, error)
 			launchers[i] = s
 		}
 	}
-	errs := connectAll(ctx, h.sshs)
+	errs, notes := connectAll(ctx, h.sshs)
 	if err := context.Cause(ctx); err != nil {
 		return h, err
+	}
+	for _, s := range h.sshs {
+		if notes[s] != "" {
+			notify(notes[s])
+		}
 	}
 	var down []error
 	for i, l := range logins {
@@ -158,23 +163,28 @@ func Setup(ctx context.Context, cfg Config, notify func(string)) (*Hosts, error)
 	return h, nil
 }
 
-// connectAll opens the master connections in parallel, so that a slow
-// host does not hold up the others, and returns the errors.
-func connectAll(ctx context.Context, sshs []*SSH) map[*SSH]error {
-	errs := make(map[*SSH]error)
+// connectAll connects to the ssh hosts in parallel, so that a slow host
+// does not hold up the others, and returns the errors of those that
+// cannot be reached and the notes of those reached another way.
+func connectAll(ctx context.Context, sshs []*SSH) (errs map[*SSH]error, notes map[*SSH]string) {
+	errs, notes = make(map[*SSH]error), make(map[*SSH]string)
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	for _, s := range sshs {
 		wg.Go(func() {
-			if err := s.Connect(ctx); err != nil {
-				mu.Lock()
+			note, err := s.Connect(ctx)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
 				errs[s] = err
-				mu.Unlock()
+			}
+			if note != "" {
+				notes[s] = note
 			}
 		})
 	}
 	wg.Wait()
-	return errs
+	return errs, notes
 }
 
 // host is the sched.Host of one login, reached through lc (nil for ":").
