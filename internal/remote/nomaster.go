@@ -22,7 +22,8 @@ import (
 // that refuses -M, a server that ends it) but a plain session starts, the
 // host runs without it, each worker logging in on its own, and note says
 // so; when the server takes fewer sessions over the master than the host
-// has slots (sshd's MaxSessions), the same. An error means the host
+// has slots (sshd's MaxSessions; looked for only above its default of
+// 10, as each look costs a session per slot), the same. An error means the host
 // cannot be reached at all (the error carries ssh's own words); the
 // caller leaves the host out.
 func (s *SSH) Connect(ctx context.Context) (note string, err error) {
@@ -31,13 +32,17 @@ func (s *SSH) Connect(ctx context.Context) (note string, err error) {
 		return "", cerr
 	}
 	if merr == nil {
-		refused := s.muxRefused(ctx, min(max(s.Login.Slots, 1), maxMuxProbe))
+		n := min(s.Login.Slots, maxMuxProbe)
+		if n <= defaultMaxSessions {
+			return "", nil // what every sshd takes unless told otherwise
+		}
+		refused := s.muxRefused(ctx, n)
 		if refused == 0 {
 			return "", nil
 		}
 		s.Close() // its sessions would each fall back to a login of their own anyway
 		return fmt.Sprintf("host %s: the server refused %d of %d sessions over one ssh connection (sshd's MaxSessions): each worker logs in on its own",
-			s.Login.Raw, refused, min(max(s.Login.Slots, 1), maxMuxProbe)), nil
+			s.Login.Raw, refused, n), nil
 	}
 	s.Close()
 	if unreachable.MatchString(merr.Error()) {
@@ -49,9 +54,14 @@ func (s *SSH) Connect(ctx context.Context) (note string, err error) {
 	return fmt.Sprintf("%v; a plain session works: each worker logs in on its own", masterWords(merr)), nil
 }
 
-// maxMuxProbe bounds how many sessions Connect opens over a new master to
-// see whether the server takes them all.
-const maxMuxProbe = 64
+// Connect opens one session per slot over a new master, to see whether
+// the server takes them all, when the host has more slots than
+// defaultMaxSessions (OpenSSH's), at most maxMuxProbe. Below, a server set
+// lower still works: ssh then logs in on its own, saying so on stderr.
+const (
+	defaultMaxSessions = 10
+	maxMuxProbe        = 64
+)
 
 // unreachable matches the words of ssh failures that no other way of
 // logging in would get past.
