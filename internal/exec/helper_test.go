@@ -163,8 +163,10 @@ func cmdForkGrandchild(args ...string) {
 	if err := c.Start(); err != nil {
 		helperFail("%v", err)
 	}
-	writeFileAtomic(args[0], strconv.Itoa(c.Process.Pid))
+	// The output first: a test that acts on the pid file (cancels the job)
+	// must find the leader's output already written.
 	fmt.Println("leader done")
+	writeFileAtomic(args[0], strconv.Itoa(c.Process.Pid))
 	if then == "exit" {
 		os.Exit(0)
 	}
