@@ -45,7 +45,44 @@ func (p *running) signal(sigs chan<- syscall.Signal, sig syscall.Signal) {
 // system's view of the job, which gives no notice of changes.
 func (p *running) poll(what string, cond func() bool) {
 	p.t.Helper()
-	deadline := time.NewTimer(time.Until(testDeadline(p.t)))
+	if !p.pollFor(what, time.Until(testDeadline(p.t)), cond) {
+		p.t.Fatalf("timed out waiting until %s", what)
+	}
+}
+
+// stopWait bounds how long a job may take to show as stopped after
+// SIGSTOP. The kernel stops it within milliseconds; the bound only keeps a
+// lost stop from holding the test binary until its deadline.
+const stopWait = 20 * time.Second
+
+// stop passes SIGSTOP to the job and waits until pid is stopped. A stop
+// not seen within stopWait is reported with the kernel's view of pid
+// (its signal masks), and SIGSTOP is passed once more. CI once saw a job
+// never stop in an hour of polling, which 300 local runs under -race did
+// not reproduce; a SIGCONT from outside the job (a process signalling a
+// recycled group id) undoing the stop within a poll's 2 ms is the one
+// cause found to fit. A job the second SIGSTOP does not stop either fails
+// the test, with both reports.
+func (p *running) stop(sigs chan<- syscall.Signal, pid int) {
+	p.t.Helper()
+	for try := 1; ; try++ {
+		p.signal(sigs, syscall.SIGSTOP)
+		if p.pollFor("the job is stopped", stopWait, func() bool { return procState(pid) == 'T' }) {
+			return
+		}
+		status, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+		if try == 2 {
+			p.t.Fatalf("the job is not stopped %v after a second SIGSTOP; /proc/%d/status:\n%s", stopWait, pid, status)
+		}
+		p.t.Logf("the job is not stopped %v after SIGSTOP; /proc/%d/status:\n%s", stopWait, pid, status)
+	}
+}
+
+// pollFor is poll bounded by d instead of the test's deadline: it
+// reports whether cond came to hold within d.
+func (p *running) pollFor(what string, d time.Duration, cond func() bool) bool {
+	p.t.Helper()
+	deadline := time.NewTimer(min(d, time.Until(testDeadline(p.t))))
 	defer deadline.Stop()
 	tick := time.NewTicker(2 * time.Millisecond)
 	defer tick.Stop()
@@ -55,10 +92,11 @@ func (p *running) poll(what string, cond func() bool) {
 			p.res = res
 			p.t.Fatalf("job ended (exit %d, signal %v, err %v) while waiting until %s", res.ExitCode, res.Signal, res.Err, what)
 		case <-deadline.C:
-			p.t.Fatalf("timed out waiting until %s", what)
+			return cond()
 		case <-tick.C:
 		}
 	}
+	return true
 }
 
 // procState returns the state letter of pid from /proc/pid/stat ('R',
@@ -110,8 +148,7 @@ while :; do echo tick >> "$2"; sleep 0.05; done`
 	pid := readPid(t, p.waitFile(ready))
 	p.poll("the job ticks", func() bool { return fileSize(ticks) > 0 })
 
-	p.signal(sigs, syscall.SIGSTOP)
-	p.poll("the job is stopped", func() bool { return procState(pid) == 'T' })
+	p.stop(sigs, pid)
 	n := fileSize(ticks)
 	time.Sleep(quiet) // see quiet
 	if got := fileSize(ticks); got != n {
@@ -148,8 +185,7 @@ func TestSignalsStoppedJobTerminates(t *testing.T) {
 	p := start(t, context.Background(), s)
 	pid := readPid(t, p.waitFile(ready))
 
-	p.signal(sigs, syscall.SIGSTOP)
-	p.poll("the job is stopped", func() bool { return procState(pid) == 'T' })
+	p.stop(sigs, pid)
 
 	cancelled := time.Now()
 	p.cancel(errors.New("stop"))
