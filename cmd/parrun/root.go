@@ -224,6 +224,7 @@ func newRootCmd(ios *iostreams.IOStreams, runF func(*Options) error) *cobra.Comm
 	f.BoolVar(&o.c.remote.Files.Transfer, "transfer", false, "copy each job's input file ({}) to the host before it runs")
 	f.StringArrayVar(&o.Return, "return", nil, "bring `FILE` back after each job ({.}.out; repeatable)")
 	f.BoolVar(&o.c.remote.Files.Cleanup, "cleanup", false, "remove transferred and returned files after each job")
+	f.StringArrayVar(&o.c.remote.Files.Base, "basefile", nil, "copy `FILE` to each host once, before its first job (GNU; repeatable)")
 	completion.Register(cmd) // after the flags: it completes their values
 	return cmd
 }

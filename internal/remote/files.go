@@ -28,8 +28,11 @@ type Files struct {
 	// Return are the files brought back after the job, expanded per job.
 	Return []job.Pattern
 	// Cleanup removes the transferred and returned files from the host
-	// after the job (and after the return).
+	// after the job (and after the return), and the Base files at the end.
 	Cleanup bool
+	// Base are the --basefile files, sent to each host once, before its
+	// first job.
+	Base []string
 }
 
 // Active reports whether there is anything to move.

@@ -22,7 +22,7 @@ type Config struct {
 	RemoteParrun string
 	// Exe is this parrun's own executable, for local slots.
 	Exe string
-	// Files is what moves with each remote job.
+	// Files is what moves with each remote job, and --basefile's files.
 	Files Files
 	// Slots is -j: the slots of --worker-cmd alone.
 	Slots int
@@ -34,14 +34,19 @@ func (c *Config) Active() bool { return len(c.Logins) > 0 || c.WorkerCmd != "" }
 // Check reports flags that make no sense together: moving files, or
 // naming the remote parrun, without hosts to do it on.
 func (c *Config) Check() error {
-	moves := c.Files.Transfer || len(c.Files.Return) > 0
+	moves := c.Files.Transfer || len(c.Files.Return) > 0 || len(c.Files.Base) > 0
 	switch {
 	case !c.Active() && (moves || c.Files.Cleanup):
-		return errors.New("--transfer, --return and --cleanup move files to and from other machines: they need --ssh or --worker-cmd")
+		return errors.New("--transfer, --return, --basefile and --cleanup move files to and from other machines: they need --ssh or --worker-cmd")
 	case !c.Active() && c.RemoteParrun != "":
 		return errors.New("--remote-parrun names the parrun that --ssh or --worker-cmd starts: it needs one of them")
 	case c.Files.Cleanup && !moves:
-		return errors.New("--cleanup removes the files of --transfer and --return: it needs one of them")
+		return errors.New("--cleanup removes the files of --transfer, --return and --basefile: it needs one of them")
+	}
+	for _, path := range c.Files.Base {
+		if fi, err := os.Stat(path); err != nil || !fi.Mode().IsRegular() {
+			return fmt.Errorf("--basefile %s: not a file parrun can read", path)
+		}
 	}
 	return nil
 }
@@ -100,14 +105,22 @@ type Hosts struct {
 	Slots int
 
 	sshs []*SSH
+	// based are the hosts that got the --basefile files, for --cleanup.
+	based  []baseHost
+	files  Files
+	notify func(string)
 }
 
-// Close stops the hosts' master connections and reaps them. Call it after
-// the workers have been closed (their sessions run over the masters), on
-// every path; a nil Hosts is fine.
+// Close removes the --basefile files (with --cleanup), then stops the
+// hosts' master connections and reaps them. Call it after the workers
+// have been closed (their sessions run over the masters), on every path;
+// a nil Hosts is fine.
 func (h *Hosts) Close() {
 	if h == nil {
 		return
+	}
+	if h.files.Cleanup {
+		removeBaseAll(h.files, h.based, h.notify)
 	}
 	for _, s := range h.sshs {
 		s.Close()
@@ -147,11 +160,23 @@ func Setup(ctx context.Context, cfg Config, notify func(string)) (*Hosts, error)
 		}
 	}
 	var down []error
+	h.files, h.notify = cfg.Files, notify
+	baseErrs := sendBaseAll(ctx, cfg.Files, logins, launchers, errs)
+	if err := context.Cause(ctx); err != nil {
+		return h, err
+	}
 	for i, l := range logins {
+		err := baseErrs[i]
 		if s, ok := launchers[i].(*SSH); ok && errs[s] != nil {
-			notify(fmt.Sprintf("%v: running without it", errs[s]))
-			down = append(down, errs[s])
+			err = errs[s]
+		}
+		if err != nil {
+			notify(fmt.Sprintf("%v: running without it", err))
+			down = append(down, err)
 			continue
+		}
+		if launchers[i] != nil && len(cfg.Files.Base) > 0 {
+			h.based = append(h.based, baseHost{l.Raw, launchers[i]})
 		}
 		host := cfg.host(l, launchers[i])
 		h.List = append(h.List, host)
