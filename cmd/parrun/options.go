@@ -259,7 +259,11 @@ func (o *Options) validateSched(c *config) error {
 func (o *Options) validateThrottle(c *config, cores int) error {
 	var err error
 	c.throttle.Shell, c.throttle.Env = c.input.Shell, os.Environ()
-	c.sched.Gate, err = c.throttle.Gate(throttle.Machine{Root: os.Getenv("PARRUN_MACHINE_ROOT")}, cores) // the variable: tests' fake /proc
+	machine := throttle.Machine{Root: os.Getenv("PARRUN_MACHINE_ROOT")} // the variable: tests' fake /proc
+	if auto, ok := c.sched.Level.(*sched.AutoLevel); ok {
+		auto.Watch(machine) // -j auto's pressure ceiling sees what the throttles see
+	}
+	c.sched.Gate, err = c.throttle.Gate(machine, cores)
 	switch {
 	case err != nil:
 		return usageErr("%w", err)

@@ -97,6 +97,10 @@ func NewAutoLevel(start, ceiling, cores int) *AutoLevel {
 	return &AutoLevel{c: adapt.New(start, ceiling, cores), start: start}
 }
 
+// Watch makes m the machine whose pressure the level reads (by default
+// this one's /proc and cgroup): --memfree's and --load's view of it.
+func (a *AutoLevel) Watch(m throttle.Machine) { a.machine = m }
+
 // Start implements Level.
 func (a *AutoLevel) Start() int { return a.c.Limit() }
 
