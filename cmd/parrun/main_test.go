@@ -70,6 +70,8 @@ func TestScripts(t *testing.T) {
 						return cond == mode, nil
 					case "sshd":
 						return sshdUsable()
+					case "slurm":
+						return slurmUsable()
 					case "screen":
 						return screenUsable()
 					case "root":

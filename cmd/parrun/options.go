@@ -307,6 +307,9 @@ func (o *Options) validateOutput(c *config) error {
 // process mode; a --mode other than process typed on the command line is
 // an error, one that came from the environment or a config file gives way.
 func (o *Options) validateScaleOut(c *config) error {
+	if err := o.validateSlurm(c); err != nil {
+		return err
+	}
 	logins, err := remote.ParseLoginLists(o.SSH, c.sched.Slots)
 	if err != nil {
 		return asFlagErr("ssh", err)
@@ -334,6 +337,26 @@ func (o *Options) validateScaleOut(c *config) error {
 	if n := c.remote.LoginSlots(); n > 0 {
 		c.sched.Slots = n
 	}
+	return nil
+}
+
+// validateSlurm makes --slurm the --worker-cmd of SlurmLauncher, with a
+// worker for each task of the allocation unless -j says otherwise.
+func (o *Options) validateSlurm(c *config) error {
+	if !c.remote.Slurm {
+		return nil
+	}
+	if c.remote.WorkerCmd != "" {
+		return flagErr("slurm", "--slurm is a --worker-cmd of its own (%s): give one of them", remote.SlurmLauncher)
+	}
+	n, err := remote.SlurmSlots(os.Getenv)
+	if err != nil {
+		return asFlagErr("slurm", err)
+	}
+	if !o.given("workers") {
+		c.sched.Slots = n
+	}
+	c.remote.WorkerCmd = remote.SlurmLauncher
 	return nil
 }
 

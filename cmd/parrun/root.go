@@ -221,10 +221,11 @@ func newRootCmd(ios *iostreams.IOStreams, runF func(*Options) error) *cobra.Comm
 	f.StringVar(&o.SSHFile, "ssh-file", "", "read --ssh logins from `FILE`, one a line")
 	f.StringVar(&o.c.remote.RemoteParrun, "remote-parrun", "", "the parrun --ssh and --worker-cmd start (remote PATH)")
 	f.StringVar(&o.c.remote.WorkerCmd, "worker-cmd", "", "start workers through `TEMPLATE` ({host}, {slot})")
+	f.BoolVar(&o.c.remote.Slurm, "slurm", false, "in a Slurm allocation: a worker per task, each an srun step")
 	f.BoolVar(&o.c.remote.Files.Transfer, "transfer", false, "copy each job's input file ({}) to the host before it runs")
 	f.StringArrayVar(&o.Return, "return", nil, "bring `FILE` back after each job ({.}.out; repeatable)")
 	f.BoolVar(&o.c.remote.Files.Cleanup, "cleanup", false, "remove transferred and returned files after each job")
-	f.StringArrayVar(&o.c.remote.Files.Base, "basefile", nil, "copy `FILE` to each host once, before its first job (GNU; repeatable)")
+	f.StringArrayVar(&o.c.remote.Files.Base, "basefile", nil, "copy `FILE` to each host once, before its jobs (repeatable)")
 	completion.Register(cmd) // after the flags: it completes their values
 	return cmd
 }

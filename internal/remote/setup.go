@@ -17,6 +17,8 @@ type Config struct {
 	Logins []Login
 	// WorkerCmd is the --worker-cmd template, "" for none.
 	WorkerCmd string
+	// Slurm says WorkerCmd is --slurm's SlurmLauncher.
+	Slurm bool
 	// RemoteParrun is the worker binary the launchers start: "" is
 	// parrun on the remote PATH, or Exe for --worker-cmd alone.
 	RemoteParrun string
@@ -40,6 +42,8 @@ func (c *Config) Check() error {
 		return errors.New("--transfer, --return, --basefile and --cleanup move files to and from other machines: they need --ssh or --worker-cmd")
 	case !c.Active() && c.RemoteParrun != "":
 		return errors.New("--remote-parrun names the parrun that --ssh or --worker-cmd starts: it needs one of them")
+	case c.Slurm && len(c.Logins) > 0:
+		return errors.New("--slurm starts workers on the nodes of the Slurm allocation: it takes no --ssh hosts")
 	case c.Files.Cleanup && !moves:
 		return errors.New("--cleanup removes the files of --transfer, --return and --basefile: it needs one of them")
 	}
@@ -222,7 +226,10 @@ func (c *Config) host(l Login, lc Launcher) *sched.Host {
 		return h
 	}
 	h.Remote = true
-	if h.Name == "" {
+	switch {
+	case h.Name == "" && c.Slurm:
+		h.Name = "slurm"
+	case h.Name == "":
 		h.Name = "worker-cmd" // --worker-cmd alone: {host} is empty
 	}
 	worker := ipc.WorkerCommand(c.workerExe())
