@@ -322,11 +322,12 @@ func (o *Options) validateScaleOut(c *config) error {
 	for _, r := range o.Return {
 		c.remote.Files.Return = append(c.remote.Files.Return, job.ParsePatternWith(r, &o.Replace))
 	}
+	if c.remote.Active() {
+		// The hosts make --workdir, each its own (remote.Config.Workdir).
+		c.remote.Workdir, c.sched.Dir = c.sched.Dir, ""
+	}
 	if err := c.remote.Check(); err != nil || !c.remote.Active() {
 		return asFlagErr("", err)
-	}
-	if c.sched.Dir != "" {
-		return flagErr("workdir", "--workdir with --ssh or --worker-cmd is not supported by parrun yet")
 	}
 	if c.sched.Mode != sched.ModeProcess {
 		if o.settings != nil && o.settings.Source["mode"] == settings.Flag {

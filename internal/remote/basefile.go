@@ -8,12 +8,6 @@ import (
 	"time"
 )
 
-// baseHost is a host that got the --basefile files.
-type baseHost struct {
-	name string
-	l    Launcher
-}
-
 // SendBase copies the --basefile files to the host, once, before its
 // first job (GNU parallel's --basefile), as --transfer copies a job's.
 func (f *Files) SendBase(ctx context.Context, l Launcher, host string) error {
@@ -31,40 +25,27 @@ func (f *Files) SendBase(ctx context.Context, l Launcher, host string) error {
 	return nil
 }
 
-// sendBaseAll sends the --basefile files to every host that was reached
-// (errs holds the ssh hosts that were not), all at once; the error of
-// logins[i] is at i. Local slots (":") need no copy.
-func sendBaseAll(ctx context.Context, f Files, logins []Login, launchers []Launcher, errs map[*SSH]error) []error {
-	out := make([]error, len(logins))
-	if len(f.Base) == 0 {
-		return out
-	}
-	var wg sync.WaitGroup
-	for i, l := range launchers {
-		if s, ok := l.(*SSH); l == nil || ok && errs[s] != nil {
-			continue
-		}
-		wg.Go(func() { out[i] = f.SendBase(ctx, l, logins[i].Raw) })
-	}
-	wg.Wait()
-	return out
+// removeWait bounds the removals at the end of the run.
+const removeWait = 30 * time.Second
+
+// leftover is what the end of the run removes from a host: the argv
+// that removes it there, and what to call it if it stays.
+type leftover struct {
+	host string
+	argv []string
+	what string
 }
 
-// removeBaseWait bounds the --cleanup of the --basefile files at the end.
-const removeBaseWait = 30 * time.Second
-
-// removeBaseAll removes the --basefile files from the hosts that got
-// them, all at once; notify says which host kept them (one gone by now),
-// which does not change the run's outcome.
-func removeBaseAll(f Files, hosts []baseHost, notify func(string)) {
-	ctx, cancel := context.WithTimeout(context.Background(), removeBaseWait)
+// removeAll runs every removal at once; notify says which host kept what
+// (one gone by now), which does not change the run's outcome.
+func removeAll(items []leftover, notify func(string)) {
+	ctx, cancel := context.WithTimeout(context.Background(), removeWait)
 	defer cancel()
 	var wg sync.WaitGroup
-	for _, h := range hosts {
-		argv := h.l.Command(0, append([]string{"rm", "-f", "--"}, f.Base...)...)
+	for _, it := range items {
 		wg.Go(func() {
-			if err := run(ctx, argv, nil, nil); err != nil && notify != nil {
-				notify(fmt.Sprintf("--cleanup: the --basefile files are left on host %s: %v", h.name, err))
+			if err := run(ctx, it.argv, nil, nil); err != nil && notify != nil {
+				notify(fmt.Sprintf("%s left on %s: %v", it.what, hostName(it.host), err))
 			}
 		})
 	}

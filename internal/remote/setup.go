@@ -1,6 +1,7 @@
 package remote
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -19,6 +20,10 @@ type Config struct {
 	WorkerCmd string
 	// Slurm says WorkerCmd is --slurm's SlurmLauncher.
 	Slurm bool
+	// Workdir is --workdir on the hosts: made there before the first job
+	// (TempWorkdir: a fresh one, removed at the end); "" is the login
+	// directory.
+	Workdir string
 	// RemoteParrun is the worker binary the launchers start: "" is
 	// parrun on the remote PATH, or Exe for --worker-cmd alone.
 	RemoteParrun string
@@ -36,7 +41,7 @@ func (c *Config) Active() bool { return len(c.Logins) > 0 || c.WorkerCmd != "" }
 // Check reports flags that make no sense together: moving files, or
 // naming the remote parrun, without hosts to do it on.
 func (c *Config) Check() error {
-	moves := c.Files.Transfer || len(c.Files.Return) > 0 || len(c.Files.Base) > 0
+	moves := c.Files.Transfer || len(c.Files.Return) > 0 || len(c.Files.Base) > 0 || c.Workdir == TempWorkdir
 	switch {
 	case !c.Active() && (moves || c.Files.Cleanup):
 		return errors.New("--transfer, --return, --basefile and --cleanup move files to and from other machines: they need --ssh or --worker-cmd")
@@ -45,7 +50,10 @@ func (c *Config) Check() error {
 	case c.Slurm && len(c.Logins) > 0:
 		return errors.New("--slurm starts workers on the nodes of the Slurm allocation: it takes no --ssh hosts")
 	case c.Files.Cleanup && !moves:
-		return errors.New("--cleanup removes the files of --transfer, --return and --basefile: it needs one of them")
+		return errors.New("--cleanup removes the files of --transfer, --return and --basefile, and --workdir ...'s directories: it needs one of them")
+	}
+	if c.Workdir == "." {
+		return errors.New("--workdir . (GNU: this directory's path below $HOME, on every host) is not supported by parrun yet")
 	}
 	for _, path := range c.Files.Base {
 		if fi, err := os.Stat(path); err != nil || !fi.Mode().IsRegular() {
@@ -109,13 +117,14 @@ type Hosts struct {
 	Slots int
 
 	sshs []*SSH
-	// based are the hosts that got the --basefile files, for --cleanup.
-	based  []baseHost
-	files  Files
-	notify func(string)
+	// leftovers are removed at the end: --basefile's files (--cleanup) and
+	// the "..." --workdir directories.
+	leftovers []leftover
+	notify    func(string)
 }
 
-// Close removes the --basefile files (with --cleanup), then stops the
+// Close removes the --basefile files (with --cleanup) and the "..."
+// --workdir directories, then stops the
 // hosts' master connections and reaps them. Call it after the workers
 // have been closed (their sessions run over the masters), on every path;
 // a nil Hosts is fine.
@@ -123,9 +132,7 @@ func (h *Hosts) Close() {
 	if h == nil {
 		return
 	}
-	if h.files.Cleanup {
-		removeBaseAll(h.files, h.based, h.notify)
-	}
+	removeAll(h.leftovers, h.notify)
 	for _, s := range h.sshs {
 		s.Close()
 	}
@@ -164,13 +171,13 @@ func Setup(ctx context.Context, cfg Config, notify func(string)) (*Hosts, error)
 		}
 	}
 	var down []error
-	h.files, h.notify = cfg.Files, notify
-	baseErrs := sendBaseAll(ctx, cfg.Files, logins, launchers, errs)
+	h.notify = notify
+	dirs, prepErrs := prepareAll(ctx, cfg, logins, launchers, errs)
 	if err := context.Cause(ctx); err != nil {
 		return h, err
 	}
 	for i, l := range logins {
-		err := baseErrs[i]
+		err := prepErrs[i]
 		if s, ok := launchers[i].(*SSH); ok && errs[s] != nil {
 			err = errs[s]
 		}
@@ -179,10 +186,8 @@ func Setup(ctx context.Context, cfg Config, notify func(string)) (*Hosts, error)
 			down = append(down, err)
 			continue
 		}
-		if launchers[i] != nil && len(cfg.Files.Base) > 0 {
-			h.based = append(h.based, baseHost{l.Raw, launchers[i]})
-		}
-		host := cfg.host(l, launchers[i])
+		h.leftovers = append(h.leftovers, cfg.leftovers(l.Raw, launchers[i])...)
+		host := cfg.host(l, launchers[i], dirs[i])
 		h.List = append(h.List, host)
 		h.Slots += host.Slots
 	}
@@ -190,6 +195,16 @@ func Setup(ctx context.Context, cfg Config, notify func(string)) (*Hosts, error)
 		return h, fmt.Errorf("no host can be reached: %w", errors.Join(down...))
 	}
 	return h, nil
+}
+
+// leftovers are what the end of the run removes from a ready host: the
+// --basefile files with --cleanup.
+func (c *Config) leftovers(host string, l Launcher) []leftover {
+	var out []leftover
+	if l != nil && c.Files.Cleanup && len(c.Files.Base) > 0 {
+		out = append(out, leftover{host, l.Command(0, append([]string{"rm", "-f", "--"}, c.Files.Base...)...), "--cleanup: the --basefile files are"})
+	}
+	return out
 }
 
 // connectAll connects to the ssh hosts in parallel, so that a slow host
@@ -216,13 +231,15 @@ func connectAll(ctx context.Context, sshs []*SSH) (errs map[*SSH]error, notes ma
 	return errs, notes
 }
 
-// host is the sched.Host of one login, reached through lc (nil for ":").
-func (c *Config) host(l Login, lc Launcher) *sched.Host {
-	h := &sched.Host{Name: l.Raw, Slots: l.Slots}
+// host is the sched.Host of one login, reached through lc (nil for ":"),
+// its jobs run in dir ("" the login directory).
+func (c *Config) host(l Login, lc Launcher, dir string) *sched.Host {
+	h := &sched.Host{Name: l.Raw, Slots: l.Slots, Dir: dir}
 	if l.Local {
 		// GNU parallel's ":" is this machine: workers as --mode process.
 		h.Name = ""
 		h.Launcher = func(int) []string { return []string{c.Exe} }
+		c.hooks(h, here{}, l.Raw, false)
 		return h
 	}
 	h.Remote = true
@@ -234,16 +251,44 @@ func (c *Config) host(l Login, lc Launcher) *sched.Host {
 	}
 	worker := ipc.WorkerCommand(c.workerExe())
 	h.Launcher = func(slot int) []string { return lc.Command(slot, worker...) }
-	if c.Files.Active() {
-		files := c.Files
-		h.Before = func(ctx context.Context, t *sched.Task) error {
-			return files.Send(ctx, lc, l.Raw, t.Slot, t.Job)
-		}
-		h.After = func(ctx context.Context, t *sched.Task) error {
-			return files.Fetch(ctx, lc, l.Raw, t.Slot, t.Job)
-		}
-	}
+	c.hooks(h, lc, l.Raw, c.Files.Active())
 	return h
+}
+
+// hooks sets what runs on the host around each job: a fresh "..."
+// --workdir directory (removed after the job with --cleanup, as GNU
+// does), and with files the job's --transfer and --return files, relative
+// to its directory.
+func (c *Config) hooks(h *sched.Host, l Launcher, raw string, files bool) {
+	temp := c.Workdir == TempWorkdir
+	if !temp && !files {
+		return
+	}
+	f := c.Files
+	h.Before = func(ctx context.Context, t *sched.Task) error {
+		if temp && t.Dir == "" {
+			t.Dir = jobDir(t.Job.Seq)
+			if err := makeWorkdir(ctx, l, t.Slot, raw, t.Dir); err != nil {
+				return err
+			}
+		}
+		if !files {
+			return nil
+		}
+		return f.Send(ctx, inDir{l, cmp.Or(t.Dir, h.Dir)}, raw, t.Slot, t.Job)
+	}
+	h.After = func(ctx context.Context, t *sched.Task) error {
+		var err error
+		if files {
+			err = f.Fetch(ctx, inDir{l, cmp.Or(t.Dir, h.Dir)}, raw, t.Slot, t.Job)
+		}
+		if temp && f.Cleanup && t.Dir == jobDir(t.Job.Seq) {
+			if rmErr := run(ctx, l.Command(t.Slot, "rm", "-rf", "--", t.Dir), nil, nil); err == nil && rmErr != nil {
+				err = fmt.Errorf("--cleanup of --workdir %s on %s: %w", t.Dir, hostName(raw), rmErr)
+			}
+		}
+		return err
+	}
 }
 
 // workerExe is the parrun binary a launcher starts.

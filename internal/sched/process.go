@@ -1,6 +1,7 @@
 package sched
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -72,6 +73,10 @@ type Host struct {
 	// an error fails the job. After runs after it (--return, --cleanup)
 	// whatever its outcome; an error fails a job that had succeeded.
 	Before, After func(ctx context.Context, t *Task) error
+	// Dir is the directory the host's jobs run in (--workdir, readied
+	// there before the first job); a job's own directory wins. "" is the
+	// worker's, the login directory.
+	Dir string
 
 	// down is why the host is gone; nil while it is up.
 	down atomic.Pointer[error]
@@ -134,7 +139,6 @@ func (p *Process) Run(ctx context.Context, t *Task) *exec.Result {
 	spec := &ipc.JobSpec{
 		Argv:      t.Argv,
 		Env:       t.Env,
-		Dir:       t.Dir,
 		Stdin:     stdin,
 		HasStdin:  t.Job.HasStdin,
 		Timeout:   t.Timeout,
@@ -151,6 +155,7 @@ func (p *Process) Run(ctx context.Context, t *Task) *exec.Result {
 			return &exec.Result{ExitCode: -1, Start: time.Now(), Err: err}
 		}
 	}
+	spec.Dir = cmp.Or(t.Dir, h.Dir) // after Before, which may make it (--workdir ...)
 	res := sw.w.Run(ctx, spec, t.Stdout, t.Stderr)
 	sw.jobs++
 	if !sw.w.Alive() || (p.MaxJobs > 0 && sw.jobs >= p.MaxJobs) {

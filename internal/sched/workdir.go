@@ -8,14 +8,18 @@ import (
 )
 
 // MakeDir makes the directory of GNU's --workdir DIR as GNU parallel does
-// (mkdir -p), before the first job starts. GNU's special values "..." (a fresh directory under
-// ~/.parallel/tmp) and "." (the same directory on other machines) are not
-// supported; "" is none.
+// (mkdir -p), before the first job starts, for a run on this machine
+// (package remote makes it on hosts). GNU's special values "..." (a fresh
+// directory for each job under .parallel/tmp, which parrun makes on --ssh
+// hosts) and "." (the same directory on other machines) are not supported
+// here; "" is none.
 func MakeDir(dir string) error {
 	switch {
 	case dir == "":
 		return nil
-	case dir == "..." || dir == ".":
+	case dir == "...":
+		return errors.New("--workdir ... (GNU's fresh directory for each job) is made on --ssh hosts; on this machine alone it is not supported by parrun yet")
+	case dir == ".":
 		return fmt.Errorf("--workdir %s (GNU's special value) is not supported by parrun yet", dir)
 	case strings.ContainsRune(dir, 0):
 		return errors.New("--workdir: a directory name cannot hold a NUL byte")
