@@ -50,6 +50,8 @@ func slurmUsable() (bool, error) {
 	return why == "", nil
 }
 
+// sbinPath finds a program on PATH or in /usr/sbin (not on a plain user's
+// PATH on Debian), "" when neither has it.
 func sbinPath(name string) string {
 	for _, p := range []string{name, "/usr/sbin/" + name} {
 		if path, err := osexec.LookPath(p); err == nil {

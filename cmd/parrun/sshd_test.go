@@ -50,14 +50,7 @@ func sshdUsable() (bool, error) {
 	return why == "", nil
 }
 
-func sshdPath() string {
-	for _, p := range []string{"sshd", "/usr/sbin/sshd"} {
-		if path, err := osexec.LookPath(p); err == nil {
-			return path
-		}
-	}
-	return ""
-}
+func sshdPath() string { return sbinPath("sshd") }
 
 // cmdSSHDStart is the script command "sshd-start" (after [sshd]): a real
 // OpenSSH server on loopback for the scale-out scripts (SPEC §8, issue 8),
