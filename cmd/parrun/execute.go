@@ -15,8 +15,8 @@ import (
 	"github.com/parrun/parrun/internal/sched"
 )
 
-// execute validates the options and runs the jobs: the wiring of input,
-// joblog, report, signals and transport around sched.Run.
+// execute validates the options and runs the jobs, on each host in turn
+// with --onall.
 func execute(ctx context.Context, o *Options, ios *iostreams.IOStreams) (exitCode, error) {
 	for what, set := range o.NumberOf {
 		if *set { // GNU's --number-of-cores and the like: print, run nothing
@@ -34,6 +34,19 @@ func execute(ctx context.Context, o *Options, ios *iostreams.IOStreams) (exitCod
 	if cfg.input.ReadsStdin() && ios.IsStdinTTY() { // as GNU does, rather than wait in silence
 		fmt.Fprintln(ios.ErrOut, "parrun: reading job list from the terminal; end with Ctrl-D")
 	}
+	// Signals: the first stops the run and passes the signal to running
+	// jobs; a second kills them at once (SPEC §6).
+	ctx, stopSignals := handleSignals(ctx)
+	defer stopSignals()
+	if cfg.onAll {
+		return runOnAll(ctx, cfg, ios)
+	}
+	return runJobs(ctx, cfg, ios)
+}
+
+// runJobs runs the jobs of a validated configuration: the wiring of
+// input, joblog, report and transport around sched.Run.
+func runJobs(ctx context.Context, cfg *config, ios *iostreams.IOStreams) (exitCode, error) {
 	src, err := input.Open(cfg.input)
 	if err != nil {
 		return exitError, &FlagError{Err: err}
@@ -48,11 +61,8 @@ func execute(ctx context.Context, o *Options, ios *iostreams.IOStreams) (exitCod
 	if err := sched.MakeDir(cfg.sched.Dir); err != nil {
 		return exitError, &FlagError{Err: err}
 	}
-	// Signals: the first stops the run and passes the signal to running
-	// jobs; a second kills them at once (SPEC §6). A failed write to
-	// parrun's own output stops it too (the report's Stop).
-	ctx, stopSignals := handleSignals(ctx)
-	defer stopSignals()
+	// A failed write to parrun's own output stops the run (the report's
+	// Stop).
 	ctx, stopRun := context.WithCancelCause(ctx)
 	defer stopRun(nil)
 	cfg.report.Stop = stopRun
@@ -74,8 +84,8 @@ func execute(ctx context.Context, o *Options, ios *iostreams.IOStreams) (exitCod
 	}
 	if n, ok := src.Total(); ok {
 		rep.Read(n, true)
-	} else if o.TotalJobs >= 0 { // GNU's --total-jobs: the input cannot tell
-		rep.ExpectTotal(o.TotalJobs)
+	} else if cfg.totalJobs >= 0 { // GNU's --total-jobs: the input cannot tell
+		rep.ExpectTotal(cfg.totalJobs)
 	}
 	style, _ := report.ParseProgress(cfg.progress, ios.IsStderrTTY()) // checked in validate
 	rep.StartProgress(style)

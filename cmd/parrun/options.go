@@ -50,6 +50,7 @@ type Options struct {
 	// Scale-out (SPEC §8).
 	SSH, Return, Env []string
 	SSHFile          string
+	OnAll, NonAll    bool // GNU's --onall, --nonall
 
 	// Args are the positional arguments: the template and ::: groups.
 	Args []string
@@ -79,6 +80,12 @@ type config struct {
 	maxJobsPerWorker int
 	// keepBackground lets a job's leftover processes outlive it.
 	keepBackground bool
+	// onAll runs the job list on every host (--onall, --nonall), at most
+	// onAllAtOnce hosts at once (0: all).
+	onAll       bool
+	onAllAtOnce int
+	// totalJobs is GNU's --total-jobs: the bar's total (-1: unknown).
+	totalJobs int64
 }
 
 // flagErr returns a FlagError about the value of one flag.
@@ -120,6 +127,9 @@ func (o *Options) validate(cores int) (*config, error) {
 		}
 	}
 	if err := o.validateThrottle(c, cores); err != nil {
+		return nil, err
+	}
+	if err := o.validateOnAll(c, cores); err != nil {
 		return nil, err
 	}
 	if p := c.input.Pipe; p.RoundRobin && !p.Part && c.sched.Mode == sched.ModeProcess { // its jobs read a stream here
@@ -283,6 +293,7 @@ func (o *Options) validateOutput(c *config) error {
 	if o.given("total-jobs") && o.TotalJobs < 0 {
 		return usageErr("--total-jobs %d: must be 0 or more", o.TotalJobs)
 	}
+	c.totalJobs = o.TotalJobs
 	if fi, err := os.Stat(c.report.TmpDir); c.report.TmpDir != "" && (err != nil || !fi.IsDir()) {
 		return flagErr("tmpdir", "--tmpdir %s: not a directory parrun can use", c.report.TmpDir)
 	}

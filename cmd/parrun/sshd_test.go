@@ -56,7 +56,8 @@ func sshdPath() string { return sbinPath("sshd") }
 // OpenSSH server on loopback for the scale-out scripts (SPEC §8, issue 8),
 // owned by the script: throw-away host and user keys, its own config, a
 // free port; it is killed and reaped when the script ends. It then puts an
-// "ssh" first on PATH that reaches it as host "sshhost" (ssh reads ~/.ssh
+// "ssh" first on PATH that reaches it as host "sshhost" (and as sshhost2
+// and sshhost3, for scripts that need several hosts; ssh reads ~/.ssh
 // from the passwd entry, not $HOME, so a script cannot use its own
 // ~/.ssh/config), and writes $WORK/ssh/kill-sshd, which kills the server
 // and its sessions as a crashed machine would. Its arguments, if any,
@@ -118,7 +119,7 @@ MaxStartups 200
 SetEnv HOME=%[3]s
 ForceCommand cd %[3]s && exec sh -c "$SSH_ORIGINAL_COMMAND"
 `, port, dir, remote)), 0o644))
-	ts.Check(os.WriteFile(filepath.Join(dir, "ssh_config"), []byte(fmt.Sprintf(`Host sshhost
+	ts.Check(os.WriteFile(filepath.Join(dir, "ssh_config"), []byte(fmt.Sprintf(`Host sshhost sshhost2 sshhost3
   HostName 127.0.0.1
   Port %d
   User %s

@@ -22,6 +22,9 @@ var Aliases = map[string]string{
 	// GNU colours the tags of --ctag and --ctagstring; parrun's tags are
 	// plain (README).
 	"--ctag": "--tag", "--ctagstring": "--tagstring",
+	// GNU's --filter-hosts leaves out the hosts ssh cannot log in to
+	// before any job starts: what parrun always does (README).
+	"--filter-hosts": "",
 	// -q quotes every word of the command so that no shell reads it:
 	// what --no-shell does without a shell.
 	"-q": "--no-shell", "--quote": "--no-shell",
