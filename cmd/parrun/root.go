@@ -219,7 +219,7 @@ func newRootCmd(ios *iostreams.IOStreams, runF func(*Options) error) *cobra.Comm
 	f.BoolVar(&o.PrintConfig, "print-config", false, "print the settings in force and their sources")
 	f.StringArrayVarP(&o.SSH, "ssh", "S", nil, "run jobs on `HOSTS`: [N/][user@]host[:port],… (: = here)")
 	f.StringVar(&o.SSHFile, "ssh-file", "", "read --ssh logins from `FILE`, one a line")
-	f.BoolVar(&o.OnAll, "onall", false, "run every job on every host, one at a time there; -j: hosts at once")
+	f.BoolVar(&o.OnAll, "onall", false, "run every job on every host in turn (-j: hosts at once)")
 	f.BoolVar(&o.NonAll, "nonall", false, "run the command once on every host, with no arguments (GNU)")
 	f.StringVar(&o.c.remote.RemoteParrun, "remote-parrun", "", "the parrun --ssh and --worker-cmd start (remote PATH)")
 	f.StringVar(&o.c.remote.WorkerCmd, "worker-cmd", "", "start workers through `TEMPLATE` ({host}, {slot})")
